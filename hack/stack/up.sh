@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Starts the local stack on 127.0.0.1: etcd, kube-apiserver (RBAC on) with
+# KubeRay's RayService CRD and the project's CRDs, PostgreSQL with the
+# migrations applied, and Ray Serve running ray/. Each piece waits for its
+# own readiness before the next starts. Stop with hack/stack/down.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/certs.sh"
+
+"$MC_REPO/hack/stack/install.sh"
+mkdir -p "$MC_STACK_DIR/logs"
+started=$SECONDS
+
+start_etcd() {
+  mc_log "etcd on 127.0.0.1:$MC_ETCD_PORT"
+  mc_spawn etcd "$MC_TOOLS_DIR/etcd" --name local --data-dir "$MC_STACK_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$MC_ETCD_PORT" \
+    --advertise-client-urls "http://127.0.0.1:$MC_ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$MC_ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$MC_ETCD_PEER_PORT" \
+    --initial-cluster "local=http://127.0.0.1:$MC_ETCD_PEER_PORT" \
+    --unsafe-no-fsync --quota-backend-bytes 4294967296
+  mc_wait etcd "$MC_STACK_DIR/logs/etcd.log" 60 \
+    curl -fsS "http://127.0.0.1:$MC_ETCD_PORT/health"
+}
+
+start_apiserver() {
+  local pki=$MC_STACK_DIR/pki
+  mc_make_certs
+  mc_write_kubeconfig
+  mc_log "kube-apiserver on https://127.0.0.1:$MC_APISERVER_PORT (RBAC)"
+  mc_spawn apiserver "$MC_TOOLS_DIR/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$MC_ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$MC_APISERVER_PORT" \
+    --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+    --client-ca-file "$pki/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+    --authorization-mode RBAC --service-cluster-ip-range 10.96.0.0/16 \
+    --endpoint-reconciler-type none --profiling=false --cert-dir "$pki"
+  mc_wait apiserver "$MC_STACK_DIR/logs/apiserver.log" 120 \
+    curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
+    "https://127.0.0.1:$MC_APISERVER_PORT/readyz"
+}
+
+install_crds() {
+  local kuberay
+  kuberay=$(cat "$MC_CACHE_DIR/kuberay-crds-$MC_KUBERAY_VERSION.path")
+  mc_log "installing KubeRay's RayService CRD ($MC_KUBERAY_VERSION) and crds/"
+  # RayService's CRD is larger than client-side apply's annotation limit.
+  "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" apply --server-side --force-conflicts \
+    -f "$kuberay/ray.io_rayservices.yaml" >/dev/null
+  if compgen -G "$MC_REPO/crds/*.yaml" >/dev/null; then
+    "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" apply --server-side --force-conflicts \
+      -f "$MC_REPO/crds/" >/dev/null
+  fi
+  "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" wait --for condition=Established --timeout 60s crd --all >/dev/null
+}
+
+start_postgres() {
+  local data=$MC_STACK_DIR/pg
+  [[ -n $MC_PG_BIN ]] || mc_die "PostgreSQL binaries not found (install.sh installs Debian's postgresql)"
+  if [[ ! -f $data/PG_VERSION ]]; then
+    mkdir -p "$data" && chown postgres: "$data" && chmod 700 "$data"
+    runuser -u postgres -- test -w "$data" ||
+      mc_die "the postgres user cannot reach $data; set MC_STACK_DIR to a directory it can traverse"
+    runuser -u postgres -- "$MC_PG_BIN/initdb" -D "$data" -U postgres --auth-local=trust \
+      --auth-host=scram-sha-256 >"$MC_STACK_DIR/logs/initdb.log" 2>&1 ||
+      mc_die "initdb failed; log: $MC_STACK_DIR/logs/initdb.log"
+  fi
+  mc_log "PostgreSQL on 127.0.0.1:$MC_PG_PORT"
+  touch "$MC_STACK_DIR/logs/postgres.log" && chown postgres: "$MC_STACK_DIR/logs/postgres.log"
+  runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" -l "$MC_STACK_DIR/logs/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$MC_PG_PORT -c unix_socket_directories=$data -c fsync=off -c max_connections=200" \
+    start >/dev/null || mc_die "PostgreSQL did not start; log: $MC_STACK_DIR/logs/postgres.log"
+  runuser -u postgres -- psql -h "$data" -p "$MC_PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
+SELECT 'exists' FROM pg_roles WHERE rolname = 'montecarlo';
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'montecarlo') THEN
+    CREATE ROLE montecarlo LOGIN CREATEDB PASSWORD 'montecarlo';
+  END IF;
+END \$\$;
+SELECT 'CREATE DATABASE montecarlo OWNER montecarlo'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'montecarlo')\gexec
+SQL
+    mc_die "creating the montecarlo role and database failed; log: $MC_STACK_DIR/logs/postgres.log"
+  mc_log "applying prisma/migrations"
+  DATABASE_URL=$MC_DATABASE_URL "$MC_NODE" "$MC_REPO/src/migrate.ts" >"$MC_STACK_DIR/logs/migrate.log" 2>&1 ||
+    { tail -n 20 "$MC_STACK_DIR/logs/migrate.log" >&2; mc_die "migrations failed; log: $MC_STACK_DIR/logs/migrate.log"; }
+}
+
+start_ray() {
+  mc_log "Ray Serve on 127.0.0.1:$MC_RAY_PORT ($MC_RAY_CPUS CPUs)"
+  rm -rf "$MC_RAY_TMP"
+  (cd "$MC_REPO/ray" && mc_spawn ray env PYTHONPATH="$MC_REPO/ray" RAY_USAGE_STATS_ENABLED=0 \
+    "$MC_VENV/bin/python" -m montecarlo_sim.local --port "$MC_RAY_PORT" --num-cpus "$MC_RAY_CPUS" \
+    --temp-dir "$MC_RAY_TMP")
+  mc_wait ray "$MC_STACK_DIR/logs/ray.log" 180 curl -fsS "$MC_RAY_URL/health"
+}
+
+pieces=${MC_STACK_PIECES:-etcd apiserver crds postgres ray}
+for piece in $pieces; do
+  case $piece in
+    etcd) start_etcd ;;
+    apiserver) start_apiserver ;;
+    crds) install_crds ;;
+    postgres) start_postgres ;;
+    ray) start_ray ;;
+    *) mc_die "unknown piece $piece" ;;
+  esac
+done
+"$MC_REPO/hack/stack/env.sh" >"$MC_STACK_DIR/env"
+mc_log "stack up in $((SECONDS - started))s; eval \"\$(hack/stack/env.sh)\" to use it"

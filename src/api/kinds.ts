@@ -1,0 +1,86 @@
+// The kinds this operator defines, with their CRD presentation.
+import type { KindDefinition } from "./crd.ts";
+import { PlatformSpec, PlatformStatus } from "./platform.ts";
+import { SimulationSpec, SimulationStatus } from "./simulation.ts";
+
+export const MonteCarloSimulationKind = {
+  kind: "MonteCarloSimulation",
+  plural: "montecarlosimulations",
+  singular: "montecarlosimulation",
+  shortNames: ["mcs"],
+  scope: "Namespaced",
+  description:
+    "MonteCarloSimulation runs a Monte Carlo risk simulation of a trader's assessment or funded account under the firm's rules.",
+  spec: SimulationSpec,
+  status: SimulationStatus,
+  printerColumns: [
+    {
+      name: "Assessment",
+      type: "string",
+      jsonPath: ".spec.assessmentId",
+      description: "Assessment id",
+    },
+    {
+      name: "Funded Account",
+      type: "string",
+      jsonPath: ".spec.fundedAccountId",
+      description: "Funded account id",
+    },
+    { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Phase" },
+    {
+      name: "Pass",
+      type: "number",
+      jsonPath: ".status.result.passProbability",
+      description: "Probability that the assessment passes",
+    },
+    {
+      name: "Survival",
+      type: "number",
+      jsonPath: ".status.result.survivalProbability",
+      description: "Probability of not failing within the days simulated",
+    },
+    { name: "Paths", type: "integer", jsonPath: ".spec.simulation.paths", description: "Paths" },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Age" },
+  ],
+} as const satisfies KindDefinition;
+
+export const MonteCarloPlatformKind = {
+  kind: "MonteCarloPlatform",
+  plural: "montecarloplatforms",
+  singular: "montecarloplatform",
+  shortNames: ["mcp"],
+  scope: "Cluster",
+  description:
+    "MonteCarloPlatform is the cluster-wide configuration of the simulator: its RayService, Serve autoscaling bounds and limits.",
+  spec: PlatformSpec,
+  status: PlatformStatus,
+  printerColumns: [
+    {
+      name: "RayService",
+      type: "string",
+      jsonPath: ".spec.rayService.name",
+      description: "RayService name",
+    },
+    {
+      name: "Min",
+      type: "integer",
+      jsonPath: ".spec.autoscaling.minReplicas",
+      description: "Minimum replicas",
+    },
+    {
+      name: "Max",
+      type: "integer",
+      jsonPath: ".spec.autoscaling.maxReplicas",
+      description: "Maximum replicas",
+    },
+    {
+      name: "Ready",
+      type: "string",
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: "Ready condition",
+    },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Age" },
+  ],
+} as const satisfies KindDefinition;
+
+export const KINDS: readonly KindDefinition[] = [MonteCarloSimulationKind, MonteCarloPlatformKind];
