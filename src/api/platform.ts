@@ -138,3 +138,9 @@ export const PlatformStatus = z
   })
   .meta({ description: "Observed state of the platform." });
 export type PlatformStatus = z.infer<typeof PlatformStatus>;
+
+/** The simulator URL: the explicit endpoint, or the RayService's Serve service in-cluster. */
+export function platformEndpoint(spec: Pick<PlatformSpec, "endpoint" | "rayService">): string {
+  if (spec.endpoint) return spec.endpoint.replace(/\/+$/, "");
+  return `http://${spec.rayService.name}-serve-svc.${spec.rayService.namespace}.svc:8000`;
+}
