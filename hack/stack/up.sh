@@ -6,7 +6,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/certs.sh"
 
-"$MC_REPO/hack/stack/install.sh"
+pieces=${MC_STACK_PIECES:-etcd apiserver crds postgres ray}
+steps="system node go_tools kuberay_crds"
+[[ " $pieces " == *" ray "* ]] && steps+=" python"
+"$MC_REPO/hack/stack/install.sh" "$steps"
 mkdir -p "$MC_STACK_DIR/logs"
 started=$SECONDS
 
@@ -53,7 +56,9 @@ install_crds() {
     "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" apply --server-side --force-conflicts \
       -f "$MC_REPO/crds/" >/dev/null
   fi
-  "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" wait --for condition=Established --timeout 60s crd --all >/dev/null
+  # A CRD fresh from apply has no conditions yet, which `kubectl wait` reports as an error: poll.
+  mc_wait crds "$MC_STACK_DIR/logs/apiserver.log" 60 \
+    "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" wait --for condition=Established --timeout 5s crd --all
 }
 
 start_postgres() {
@@ -97,7 +102,6 @@ start_ray() {
   mc_wait ray "$MC_STACK_DIR/logs/ray.log" 180 curl -fsS "$MC_RAY_URL/health"
 }
 
-pieces=${MC_STACK_PIECES:-etcd apiserver crds postgres ray}
 for piece in $pieces; do
   case $piece in
     etcd) start_etcd ;;

@@ -23,6 +23,7 @@ CREATE TABLE "SimulationJob" (
     "uid" TEXT NOT NULL,
     "generation" BIGINT NOT NULL,
     "attempts" INTEGER NOT NULL DEFAULT 0,
+    "failures" INTEGER NOT NULL DEFAULT 0,
     "requestHash" TEXT NOT NULL,
     "seed" BIGINT NOT NULL,
 
