@@ -42,6 +42,17 @@ export function requestHash(inputs: Omit<EngineRequest, "jobId">): string {
   return sha256Hex(canonicalJson(inputs));
 }
 
-export function buildEngineRequest(spec: SimulationSpec, jobId: string, seed: number): EngineRequest {
+export function buildEngineRequest(
+  spec: SimulationSpec,
+  jobId: string,
+  seed: number,
+): EngineRequest {
   return { jobId, seed, ...engineInputs(spec) };
+}
+
+/** Days the engine simulates: the horizon, capped by an assessment's time limit. */
+export function daysSimulated(spec: SimulationSpec): number {
+  const { horizonDays } = spec.simulation;
+  const limit = spec.assessmentId !== undefined ? spec.rules.maxTradingDays : undefined;
+  return Math.min(horizonDays ?? Number.POSITIVE_INFINITY, limit ?? Number.POSITIVE_INFINITY);
 }

@@ -32,7 +32,11 @@ export const EngineResult = z.looseObject({
     unresolved: Probability,
     survive: Probability,
   }),
-  failureReasons: z.object({ maxLoss: Probability, dailyLoss: Probability, timeLimit: Probability }),
+  failureReasons: z.object({
+    maxLoss: Probability,
+    dailyLoss: Probability,
+    timeLimit: Probability,
+  }),
   daysToPass: Dist.nullable(),
   finalBalance: Dist,
   maxDrawdown: Dist,

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh or warm machine: installs what is missing,
+# checks format, lint, types and generated files, runs the unit tiers
+# (TypeScript and Python), brings the local stack up, runs the integration
+# tiers against it, and brings it down. Exits non-zero when anything fails.
+source "$(dirname "${BASH_SOURCE[0]}")/stack/lib.sh"
+cd "$MC_REPO"
+
+results=$MC_STACK_DIR/test-results
+rm -rf "$results" && mkdir -p "$results"
+failures=()
+step() {
+  local name=$1; shift
+  mc_log "== $name"
+  if "$@"; then mc_log "== $name: ok"; else failures+=("$name"); mc_log "== $name: FAILED"; fi
+}
+
+"$MC_REPO/hack/stack/install.sh"
+export PATH=$MC_REPO/node_modules/.bin:$PATH
+py() { PYTHONPATH=$MC_REPO/ray "$MC_VENV/bin/python" "$@"; }
+vitest_project() {
+  vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$results/vitest-$1.json"
+}
+pytest_tier() {
+  local tier=$1; shift
+  (cd ray && py -m pytest -q -p no:cacheprovider --junitxml="$results/pytest-$tier.xml" "$@")
+}
+
+step "format and lint (biome)" biome ci .
+step "types (tsc)" tsc -p tsconfig.json
+step "TypeScript unit tests" vitest_project unit
+step "Python engine tests" pytest_tier unit -m "not serve"
+
+trap '"$MC_REPO/hack/stack/down.sh"' EXIT
+if "$MC_REPO/hack/stack/up.sh"; then
+  eval "$("$MC_REPO/hack/stack/env.sh")"
+  step "TypeScript integration tests" vitest_project integration
+  step "Python Serve tests (local Ray Serve)" pytest_tier serve -m serve
+else
+  failures+=("local stack start-up")
+fi
+
+node hack/test-summary.ts "$results"
+if ((${#failures[@]})); then
+  mc_log "failed: ${failures[*]}"
+  exit 1
+fi

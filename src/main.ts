@@ -1,0 +1,169 @@
+// Wiring only: config -> logger -> adapters -> controllers -> start.
+// The process serves /healthz, /readyz and /metrics at once; it reconciles
+// only while it holds the leader Lease, and exits when it loses it (a fresh
+// process re-lists everything), as controller-runtime managers do.
+import { fileURLToPath } from "node:url";
+import { KubeConfig } from "@kubernetes/client-node";
+import pg from "pg";
+import pino from "pino";
+import { applyMigrations } from "./adapters/migrations.ts";
+import { createPrisma } from "./adapters/prisma.ts";
+import { createSimulationStore } from "./adapters/simulation-store.ts";
+import { createSimulatorClient } from "./adapters/simulator-client.ts";
+import { platformEndpoint } from "./api/platform.ts";
+import { loadConfig } from "./config.ts";
+import { createSimulationController } from "./controllers/simulation/controller.ts";
+import type { Controller } from "./runtime/controller.ts";
+import { createControllerMetrics } from "./runtime/controller-metrics.ts";
+import { createHealthServer } from "./runtime/health-server.ts";
+import type { Informer } from "./runtime/informer.ts";
+import { createKubeRequester } from "./runtime/kube-request.ts";
+import { createLeaderElector } from "./runtime/leader-election.ts";
+import { kubeLeaseLock } from "./runtime/lease-lock.ts";
+import { createRegistry } from "./runtime/metrics.ts";
+import { registerProcessMetrics } from "./runtime/process-metrics.ts";
+
+const config = loadConfig(process.env);
+const log = pino({ name: "montecarlo-operator", level: config.LOG_LEVEL });
+
+if (config.MIGRATE_ON_START) {
+  const client = new pg.Client({ connectionString: config.DATABASE_URL });
+  await client.connect();
+  try {
+    const dir = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+    const { applied } = await applyMigrations(client, dir);
+    log.info({ applied }, "migrations checked");
+  } finally {
+    await client.end();
+  }
+}
+
+const registry = createRegistry();
+registerProcessMetrics(registry);
+const controllerMetrics = createControllerMetrics(registry);
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromDefault();
+const request = createKubeRequester(kubeConfig);
+const prisma = createPrisma(config.DATABASE_URL);
+const store = createSimulationStore(prisma);
+const simulator = createSimulatorClient({
+  requestTimeoutMs: config.SIMULATOR_TIMEOUT_SECONDS * 1000,
+});
+
+const informers: Informer<unknown>[] = [];
+const controllers: Controller[] = [];
+const simulation = config.CONTROLLERS.includes("simulation")
+  ? createSimulationController({
+      kubeConfig,
+      request,
+      store,
+      simulator,
+      logger: log,
+      registry,
+      controllerMetrics,
+      workers: config.SIMULATION_WORKERS,
+      resyncPeriodMs: config.RESYNC_SECONDS * 1000,
+    })
+  : undefined;
+if (simulation) {
+  informers.push(...(simulation.informers as Informer<unknown>[]));
+  controllers.push(simulation.controller);
+}
+
+let leading = false;
+const health = createHealthServer({
+  host: config.HTTP_HOST,
+  port: config.HTTP_PORT,
+  registry,
+  logger: log,
+});
+// A standby replica is ready to take over: its caches start when it leads.
+health.addReadinessCheck(
+  "informers-synced",
+  () => !leading || informers.every((i) => i.hasSynced()),
+);
+health.addReadinessCheck("database", async () => {
+  await store.ping();
+});
+health.addReadinessCheck("simulator", async () => {
+  const endpoints = new Set(
+    (simulation?.platforms.list() ?? []).flatMap((p) => {
+      const spec = p.spec as {
+        endpoint?: string;
+        rayService?: { name: string; namespace: string };
+      };
+      return spec.rayService
+        ? [platformEndpoint({ endpoint: spec.endpoint ?? "", rayService: spec.rayService })]
+        : [];
+    }),
+  );
+  await Promise.all([...endpoints].map((e) => simulator.health(e)));
+});
+
+async function lead(signal: AbortSignal): Promise<void> {
+  leading = true;
+  log.info("leading: starting informers and controllers");
+  for (const informer of informers) informer.start();
+  await Promise.all(controllers.map((c) => c.start(signal)));
+  await new Promise<void>((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+  await stopWork();
+}
+
+let stopping: Promise<void> | undefined;
+function stopWork(): Promise<void> {
+  stopping ??= (async () => {
+    await Promise.all(controllers.map((c) => c.stop()));
+    if (simulation) {
+      const left = await simulation.executions.settle(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      if (left > 0)
+        log.warn({ left }, "abandoning executions in flight; the next leader resubmits them");
+      simulation.executions.abortAll();
+    }
+    await Promise.all(informers.map((i) => i.stop()));
+  })();
+  return stopping;
+}
+
+const shutdown = new AbortController();
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, "shutting down");
+    shutdown.abort();
+  });
+}
+
+await health.start();
+log.info(
+  { port: config.HTTP_PORT, controllers: config.CONTROLLERS },
+  "serving /healthz, /readyz, /metrics",
+);
+
+let exitCode = 0;
+if (config.LEADER_ELECTION) {
+  const elector = createLeaderElector({
+    lock: kubeLeaseLock(kubeConfig, config.LEADER_ELECTION_NAMESPACE, config.LEADER_ELECTION_ID),
+    identity: config.POD_NAME,
+    leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
+    renewDeadlineMs: config.RENEW_DEADLINE_SECONDS * 1000,
+    retryPeriodMs: config.RETRY_PERIOD_SECONDS * 1000,
+    metrics: controllerMetrics,
+    logger: log,
+    onStartedLeading: lead,
+    onNewLeader: (identity) => log.info({ leader: identity }, "leader observed"),
+  });
+  health.addLivenessCheck("leader-election", () => elector.healthy());
+  const end = await elector.run(shutdown.signal);
+  if (end === "lost") {
+    log.error("lost the leader lease; exiting so that a fresh process re-lists everything");
+    exitCode = 1;
+  }
+} else {
+  await lead(shutdown.signal);
+}
+await stopWork();
+await health.close();
+await prisma.$disconnect();
+log.info("stopped");
+process.exit(exitCode);
