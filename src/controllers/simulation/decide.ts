@@ -177,7 +177,7 @@ function fromReusable({ reusable }: RunObservation): RunDecision | undefined {
 
 function fromRunningExecution(o: RunObservation): RunDecision | undefined {
   if (o.execution?.state !== "running") return undefined;
-  return running(o, "the simulation is running");
+  return running(o);
 }
 
 function fromRetryGate(o: RunObservation): RunDecision | undefined {
@@ -206,10 +206,12 @@ function fromConcurrency(o: RunObservation): RunDecision | undefined {
 }
 
 function submit(o: RunObservation): RunDecision {
-  return { ...running(o, "submitted to the simulator"), actions: [{ type: "submit" }] };
+  return { ...running(o), actions: [{ type: "submit" }] };
 }
 
-function running(o: RunObservation, message: string): RunDecision {
+/** One message for the whole Running phase, so that reconciles in it write nothing. */
+function running(o: RunObservation): RunDecision {
+  const message = `running on ${o.admission.platform.endpoint}`;
   const left = deadlineLeftMs(o.admission.spec, o.run, o.nowMs);
   return {
     phase: "Running",
