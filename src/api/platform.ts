@@ -120,12 +120,18 @@ export const AppliedBounds = z
     maxReplicas: z.int().meta({ description: "Applied max_replicas." }),
     targetOngoingRequests: z.number().meta({ description: "Applied target_ongoing_requests." }),
     initialReplicas: z.int().optional().meta({ description: "Applied initial_replicas." }),
+    upscaleDelaySeconds: z.number().optional().meta({ description: "Applied upscale_delay_s." }),
+    downscaleDelaySeconds: z
+      .number()
+      .optional()
+      .meta({ description: "Applied downscale_delay_s." }),
     maxOngoingRequests: z.int().meta({ description: "Applied max_ongoing_requests." }),
     serveConfigHash: z.string().meta({
       description: "SHA-256 of the serveConfigV2 document as last written or verified.",
     }),
   })
   .meta({ description: "The bounds last applied to the RayService." });
+export type AppliedBounds = z.infer<typeof AppliedBounds>;
 
 export const PlatformStatus = z
   .object({
