@@ -70,10 +70,8 @@ describe("admit", () => {
   });
 
   it("derives a stable seed from the spec when none is given, and hashes seed into the request", () => {
-    const spec = assessmentSpec() as ReturnType<typeof assessmentSpec> & {
-      simulation: { seed?: number };
-    };
-    delete spec.simulation.seed;
+    const { seed: _seed, ...simulation } = assessmentSpec().simulation;
+    const spec = { ...assessmentSpec(), simulation };
     const a = admit(spec, platform);
     const b = admit(structuredClone(spec), platform);
     if (!a.admitted || !b.admitted) throw new Error("expected admission");
