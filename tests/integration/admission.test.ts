@@ -33,37 +33,51 @@ describe("admission", () => {
     ],
     [
       "winRate above 1",
-      withAssessment((s) => void (s.trader.parametric.winRate = 1.5)),
+      withAssessment((s) => {
+        s.trader.parametric.winRate = 1.5;
+      }),
       /spec\.trader\.parametric\.winRate: Invalid value: 1\.5: .*less than or equal to 1/,
     ],
     [
       "a zero balance",
-      withAssessment((s) => void (s.account.initialBalance = 0)),
+      withAssessment((s) => {
+        s.account.initialBalance = 0;
+      }),
       /spec\.account\.initialBalance: Invalid value: 0/,
     ],
     [
       "a negative balance",
-      withAssessment((s) => void (s.account.initialBalance = -1)),
+      withAssessment((s) => {
+        s.account.initialBalance = -1;
+      }),
       /spec\.account\.initialBalance/,
     ],
     [
       "paths above the bound",
-      withAssessment((s) => void (s.simulation.paths = 5_000_000)),
+      withAssessment((s) => {
+        s.simulation.paths = 5_000_000;
+      }),
       /spec\.simulation\.paths: Invalid value: 5000000/,
     ],
     [
       "an unknown maxLoss mode",
-      withAssessment((s) => void (s.rules.maxLoss.mode = "Sometimes")),
+      withAssessment((s) => {
+        s.rules.maxLoss.mode = "Sometimes";
+      }),
       /spec\.rules\.maxLoss\.mode: Unsupported value: "Sometimes"/,
     ],
     [
       "an unknown distribution",
-      withAssessment((s) => void (s.trader.tradesPerDay.distribution = "Gaussian")),
+      withAssessment((s) => {
+        s.trader.tradesPerDay.distribution = "Gaussian";
+      }),
       /spec\.trader\.tradesPerDay\.distribution: Unsupported value/,
     ],
     [
       "a fractional Fixed trade count",
-      withAssessment((s) => void (s.trader.tradesPerDay.mean = 2.5)),
+      withAssessment((s) => {
+        s.trader.tradesPerDay.mean = 2.5;
+      }),
       /spec\.trader\.tradesPerDay\.mean: .*whole number/,
     ],
     [
@@ -93,7 +107,9 @@ describe("admission", () => {
     ],
     [
       "minTradingDays above maxTradingDays",
-      withAssessment((s) => void (s.rules.minTradingDays = 40)),
+      withAssessment((s) => {
+        s.rules.minTradingDays = 40;
+      }),
       /rules\.minTradingDays must not exceed rules\.maxTradingDays/,
     ],
   ])("refuses %s", async (_name, spec, message) => {

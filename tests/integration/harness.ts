@@ -105,6 +105,7 @@ export const apply = (objects: object | object[]) =>
     (Array.isArray(objects) ? objects : [objects]).map((o) => stringify(o)).join("---\n"),
   );
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary API objects
 export async function getJson<T = any>(args: string[]): Promise<T> {
   return JSON.parse(await kubectlOk([...args, "-o", "json"])) as T;
 }
