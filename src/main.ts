@@ -63,6 +63,7 @@ const simulation = config.CONTROLLERS.includes("simulation")
       controllerMetrics,
       workers: config.SIMULATION_WORKERS,
       resyncPeriodMs: config.RESYNC_SECONDS * 1000,
+      namespace: config.WATCH_NAMESPACE,
     })
   : undefined;
 if (simulation) {

@@ -32,6 +32,8 @@ export interface SimulationControllerOptions {
   readonly controllerMetrics: ControllerMetrics;
   readonly workers: number;
   readonly resyncPeriodMs: number;
+  /** Only simulations in this namespace; empty for all. */
+  readonly namespace: string;
 }
 
 export function createSimulationController(options: SimulationControllerOptions) {
@@ -40,6 +42,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     resource: SIMULATIONS,
     kubeConfig,
     resyncPeriodMs: options.resyncPeriodMs,
+    ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
     logger: logger.child({ informer: "montecarlosimulations" }),
   });
   const platforms = createInformer<PlatformObject>({
