@@ -1,18 +1,47 @@
 #!/usr/bin/env bash
-# Stops every piece of the local stack and checks that no process is left.
-# Data stays in $MC_STACK_DIR; pass --purge to delete it too.
+# Stops the local stack and checks that no process is left:
+#   hack/stack/down.sh                 every piece
+#   hack/stack/down.sh ray postgres    just those (tests use this to simulate outages;
+#                                      MC_STACK_PIECES=ray hack/stack/up.sh starts one again)
+#   hack/stack/down.sh --purge         every piece, then delete the stack's data
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-mc_stop operator
-mc_stop ray
-if [[ -f $MC_STACK_DIR/pg/postmaster.pid ]]; then
+purge=false
+pieces=()
+for arg in "$@"; do
+  case $arg in
+    --purge) purge=true ;;
+    operator | ray | postgres | apiserver | etcd) pieces+=("$arg") ;;
+    *) mc_die "unknown argument $arg" ;;
+  esac
+done
+((${#pieces[@]})) || pieces=(operator ray postgres apiserver etcd)
+
+stop_ray() {
+  mc_stop ray
+  # Ray daemons (gcs, raylet, workers) carry the temp dir on their command line.
+  if pkill -TERM -f -- "$MC_RAY_TMP" 2>/dev/null; then
+    sleep 2
+    pkill -KILL -f -- "$MC_RAY_TMP" 2>/dev/null || true
+  fi
+}
+
+stop_postgres() {
+  [[ -f $MC_STACK_DIR/pg/postmaster.pid ]] || return 0
   runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$MC_STACK_DIR/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+for piece in "${pieces[@]}"; do
+  case $piece in
+    ray) stop_ray ;;
+    postgres) stop_postgres ;;
+    *) mc_stop "$piece" ;;
+  esac
+done
+
+if ((${#pieces[@]} == 5)); then
+  left=$(pgrep -fa -- "$MC_STACK_DIR|$MC_RAY_TMP" | grep -v -e pgrep -e down.sh || true)
+  [[ -z $left ]] || mc_die "processes left behind: $left"
+  $purge && rm -rf "$MC_STACK_DIR" "$MC_RAY_TMP"
 fi
-mc_stop apiserver
-mc_stop etcd
-# Ray daemons (gcs, raylet, workers) carry the temp dir on their command line.
-pkill -TERM -f -- "$MC_RAY_TMP" 2>/dev/null && sleep 2 && pkill -KILL -f -- "$MC_RAY_TMP" 2>/dev/null
-left=$(pgrep -fa -- "$MC_STACK_DIR|$MC_RAY_TMP" | grep -v -e pgrep -e down.sh || true)
-[[ -z $left ]] || mc_die "processes left behind: $left"
-[[ ${1:-} == --purge ]] && rm -rf "$MC_STACK_DIR" "$MC_RAY_TMP"
-mc_log "stack down"
+mc_log "stopped: ${pieces[*]}"

@@ -43,13 +43,13 @@ export function createSimulationController(options: SimulationControllerOptions)
     kubeConfig,
     resyncPeriodMs: options.resyncPeriodMs,
     ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
-    logger: logger.child({ informer: "montecarlosimulations" }),
+    logger,
   });
   const platforms = createInformer<PlatformObject>({
     resource: PLATFORMS,
     kubeConfig,
     resyncPeriodMs: options.resyncPeriodMs,
-    logger: logger.child({ informer: "montecarloplatforms" }),
+    logger,
   });
   // Late-bound: executions enqueue through the controller created below.
   let enqueue: (key: string) => void = () => {};

@@ -115,6 +115,10 @@ export function createSimulationReconciler(deps: SimulationReconcilerDeps) {
       before?.reason !== after?.reason ||
       previous?.phase !== status.phase;
     if (changed && after) {
+      log.info(
+        { phase: status.phase, reason: after.reason, generation: status.observedGeneration },
+        after.message,
+      );
       if (status.phase === "Succeeded" || status.phase === "Failed") {
         metrics.terminal.inc({ phase: status.phase, reason: after.reason });
       }
