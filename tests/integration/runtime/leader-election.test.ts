@@ -54,9 +54,18 @@ function cuttable(lock: LeaseLock) {
       });
   };
   const wrapped: LeaseLock = {
-    get: async (s) => (guard(), lock.get(s)),
-    create: async (r, s) => (guard(), lock.create(r, s)),
-    update: async (r, s) => (guard(), lock.update(r, s)),
+    get: async (s) => {
+      guard();
+      return lock.get(s);
+    },
+    create: async (r, s) => {
+      guard();
+      return lock.create(r, s);
+    },
+    update: async (r, s) => {
+      guard();
+      return lock.update(r, s);
+    },
     describe: () => lock.describe(),
   };
   return { lock: wrapped, state };

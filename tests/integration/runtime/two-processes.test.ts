@@ -101,6 +101,7 @@ describe("two controller processes", () => {
     await leader.exited;
     await eventually(() => expect(has(follower, "leading")).toBe(true), { timeoutMs: 15_000 });
     const handover = at(follower, "leading")! - killedAt;
+    console.info(`leader killed: follower leading after ${handover} ms`);
     expect(handover).toBeLessThanOrEqual(LEASE.durationMs + 2.2 * LEASE.retryMs + 1_000);
 
     // The new leader takes over the work: everything is reconciled by it now.
