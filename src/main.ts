@@ -12,6 +12,7 @@ import { createSimulationStore } from "./adapters/simulation-store.ts";
 import { createSimulatorClient } from "./adapters/simulator-client.ts";
 import { platformEndpoint } from "./api/platform.ts";
 import { loadConfig } from "./config.ts";
+import { createPlatformController } from "./controllers/platform/controller.ts";
 import { createSimulationController } from "./controllers/simulation/controller.ts";
 import type { Controller } from "./runtime/controller.ts";
 import { createControllerMetrics } from "./runtime/controller-metrics.ts";
@@ -24,7 +25,8 @@ import { createRegistry } from "./runtime/metrics.ts";
 import { registerProcessMetrics } from "./runtime/process-metrics.ts";
 
 const config = loadConfig(process.env);
-const log = pino({ name: "montecarlo-operator", level: config.LOG_LEVEL });
+// No pino `name`: each reconcile's child logger binds the object's `name`.
+const log = pino({ level: config.LOG_LEVEL, base: { component: "montecarlo-operator" } });
 
 if (config.MIGRATE_ON_START) {
   const client = new pg.Client({ connectionString: config.DATABASE_URL });
@@ -70,6 +72,20 @@ if (simulation) {
   informers.push(...(simulation.informers as Informer<unknown>[]));
   controllers.push(simulation.controller);
 }
+if (config.CONTROLLERS.includes("platform")) {
+  const platform = createPlatformController({
+    kubeConfig,
+    request,
+    logger: log,
+    registry,
+    controllerMetrics,
+    identity: config.POD_NAME,
+    resyncPeriodMs: config.RESYNC_SECONDS * 1000,
+    workers: config.PLATFORM_WORKERS,
+  });
+  informers.push(...(platform.informers as unknown as Informer<unknown>[]));
+  controllers.push(platform.controller);
+}
 
 let leading = false;
 const health = createHealthServer({
@@ -109,15 +125,17 @@ async function lead(signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true }),
   );
-  await stopWork();
+  // A graceful stop lets reconciles finish; lost leadership must not act any more.
+  await stopWork(shutdown.signal.aborted ? undefined : 0);
 }
 
 let stopping: Promise<void> | undefined;
-function stopWork(): Promise<void> {
+function stopWork(timeoutMs?: number): Promise<void> {
   stopping ??= (async () => {
-    await Promise.all(controllers.map((c) => c.stop()));
+    await Promise.all(controllers.map((c) => c.stop(timeoutMs === undefined ? {} : { timeoutMs })));
     if (simulation) {
-      const left = await simulation.executions.settle(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      const graceMs = timeoutMs ?? config.SHUTDOWN_GRACE_SECONDS * 1000;
+      const left = await simulation.executions.settle(graceMs);
       if (left > 0)
         log.warn({ left }, "abandoning executions in flight; the next leader resubmits them");
       simulation.executions.abortAll();

@@ -17,14 +17,6 @@ for arg in "$@"; do
 done
 ((${#pieces[@]})) || pieces=(operator ray postgres apiserver etcd)
 
-stop_ray() {
-  mc_stop ray
-  # Ray daemons (gcs, raylet, workers) carry the temp dir on their command line.
-  if pkill -TERM -f -- "$MC_RAY_TMP" 2>/dev/null; then
-    sleep 2
-    pkill -KILL -f -- "$MC_RAY_TMP" 2>/dev/null || true
-  fi
-}
 
 stop_postgres() {
   [[ -f $MC_STACK_DIR/pg/postmaster.pid ]] || return 0
@@ -33,7 +25,6 @@ stop_postgres() {
 
 for piece in "${pieces[@]}"; do
   case $piece in
-    ray) stop_ray ;;
     postgres) stop_postgres ;;
     *) mc_stop "$piece" ;;
   esac

@@ -61,15 +61,16 @@ mc_spawn() {
   echo $! >"$MC_STACK_DIR/$piece.pid"
 }
 
-# mc_stop PIECE: TERM the piece's process group, then KILL after a grace period.
+# mc_stop PIECE: TERM every process in the piece's session (mc_spawn made the
+# piece a session leader; Ray gives its workers process groups of their own
+# but they stay in the session), then KILL what is left after a grace period.
 mc_stop() {
-  local piece=$1 pidfile=$MC_STACK_DIR/$1.pid pid
+  local piece=$1 pidfile=$MC_STACK_DIR/$1.pid sid
   [[ -f $pidfile ]] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
+  sid=$(cat "$pidfile")
+  pkill -TERM -s "$sid" 2>/dev/null || true
+  for _ in $(seq 1 40); do pgrep -s "$sid" >/dev/null || break; sleep 0.25; done
+  pkill -KILL -s "$sid" 2>/dev/null || true
+  for _ in $(seq 1 20); do pgrep -s "$sid" >/dev/null || break; sleep 0.25; done
   rm -f "$pidfile"
 }

@@ -13,7 +13,12 @@ steps="system node go_tools kuberay_crds"
 mkdir -p "$MC_STACK_DIR/logs"
 started=$SECONDS
 
+# A piece already running is left alone, so up.sh can be re-run to restart
+# only what is down.
+running() { [[ -f $MC_STACK_DIR/$1.pid ]] && kill -0 "$(cat "$MC_STACK_DIR/$1.pid")" 2>/dev/null; }
+
 start_etcd() {
+  running etcd && return 0
   mc_log "etcd on 127.0.0.1:$MC_ETCD_PORT"
   mc_spawn etcd "$MC_TOOLS_DIR/etcd" --name local --data-dir "$MC_STACK_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$MC_ETCD_PORT" \
@@ -30,6 +35,7 @@ start_apiserver() {
   local pki=$MC_STACK_DIR/pki
   mc_make_certs
   mc_write_kubeconfig
+  running apiserver && return 0
   mc_log "kube-apiserver on https://127.0.0.1:$MC_APISERVER_PORT (RBAC)"
   mc_spawn apiserver "$MC_TOOLS_DIR/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$MC_ETCD_PORT" \
@@ -72,11 +78,13 @@ start_postgres() {
       --auth-host=scram-sha-256 >"$MC_STACK_DIR/logs/initdb.log" 2>&1 ||
       mc_die "initdb failed; log: $MC_STACK_DIR/logs/initdb.log"
   fi
-  mc_log "PostgreSQL on 127.0.0.1:$MC_PG_PORT"
-  touch "$MC_STACK_DIR/logs/postgres.log" && chown postgres: "$MC_STACK_DIR/logs/postgres.log"
-  runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" -l "$MC_STACK_DIR/logs/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$MC_PG_PORT -c unix_socket_directories=$data -c fsync=off -c max_connections=200" \
-    start >/dev/null || mc_die "PostgreSQL did not start; log: $MC_STACK_DIR/logs/postgres.log"
+  if ! runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    mc_log "PostgreSQL on 127.0.0.1:$MC_PG_PORT"
+    touch "$MC_STACK_DIR/logs/postgres.log" && chown postgres: "$MC_STACK_DIR/logs/postgres.log"
+    runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" -l "$MC_STACK_DIR/logs/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$MC_PG_PORT -c unix_socket_directories=$data -c fsync=off -c max_connections=200" \
+      start >/dev/null || mc_die "PostgreSQL did not start; log: $MC_STACK_DIR/logs/postgres.log"
+  fi
   runuser -u postgres -- psql -h "$data" -p "$MC_PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
 SELECT 'exists' FROM pg_roles WHERE rolname = 'montecarlo';
 DO \$\$ BEGIN
@@ -94,6 +102,7 @@ SQL
 }
 
 start_ray() {
+  running ray && return 0
   mc_log "Ray Serve on 127.0.0.1:$MC_RAY_PORT ($MC_RAY_CPUS CPUs)"
   rm -rf "$MC_RAY_TMP"
   (cd "$MC_REPO/ray" && mc_spawn ray env PYTHONPATH="$MC_REPO/ray" RAY_USAGE_STATS_ENABLED=0 \
