@@ -4,6 +4,8 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
@@ -162,11 +164,18 @@ export interface OperatorProcess {
   metrics(): Promise<string>;
 }
 
-let nextPort = Number(process.env.MC_OPERATOR_PORT ?? 26006) + 100;
+/** A port free right now on 127.0.0.1 (several test processes may start operators at once). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Starts `node src/main.ts` against the stack and waits until it serves /healthz. */
 export async function startOperator(env: Record<string, string>): Promise<OperatorProcess> {
-  const port = nextPort++;
+  const port = await freePort();
   const logDir = `${stack.dir}/logs/operators`;
   mkdirSync(logDir, { recursive: true });
   const logFile = `${logDir}/${env.POD_NAME ?? "operator"}-${port}.log`;
@@ -210,4 +219,25 @@ export async function startOperator(env: Record<string, string>): Promise<Operat
       return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     },
   };
+}
+
+/** Stops one piece of the local stack (an outage) ... */
+export async function stopPiece(piece: "ray" | "postgres"): Promise<void> {
+  await run(`${REPO}hack/stack/down.sh`, [piece], { env: process.env });
+}
+
+/** ... and starts it again, waiting for its readiness. */
+export async function startPiece(piece: "ray" | "postgres"): Promise<void> {
+  await run(`${REPO}hack/stack/up.sh`, [], {
+    env: { ...process.env, MC_STACK_PIECES: piece },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+/** The condition of `type` on a simulation, if any. */
+export async function simulationCondition(namespace: string, name: string, type: string) {
+  const sim = await getJson(["get", "mcs", name, "-n", namespace]);
+  return (sim.status?.conditions ?? []).find((c: { type: string }) => c.type === type) as
+    | { status: string; reason: string; message: string }
+    | undefined;
 }

@@ -56,6 +56,9 @@ export function failureDelayMs(failures: number, random: number): number {
   return Math.min(10_000 * 2 ** Math.max(0, failures - 1), 360_000) * (1 + 0.5 * random);
 }
 
+/** An absolute time in messages: a relative one would change the status at every reconcile. */
+const retryTime = (ms: number) => new Date(Math.ceil(ms / 1000) * 1000).toISOString();
+
 /** How long until the deadline, or undefined when the spec sets none. */
 function deadlineLeftMs(spec: SimulationSpec, run: RunRow, nowMs: number): number | undefined {
   if (spec.activeDeadlineSeconds === undefined) return undefined;
@@ -128,14 +131,20 @@ function fromSettledExecution(o: RunObservation): RunDecision | undefined {
         );
       }
       const delay = failureDelayMs(failures, o.random);
+      const gate = {
+        atMs: o.nowMs + delay,
+        streak: 0,
+        reason: Reason.RetryBackoff,
+        message: `execution ${failures} of at most ${limit + 1} failed (${outcome.message}); next attempt at ${retryTime(o.nowMs + delay)}`,
+      } as const;
       return {
         phase: "Pending",
-        reason: Reason.RetryBackoff,
-        message: `execution ${failures} of at most ${limit + 1} failed (${outcome.message}); retrying in ${Math.round(delay / 1000)}s`,
+        reason: gate.reason,
+        message: gate.message,
         actions: [
           { type: "recordFailure", message: outcome.message },
           clear,
-          { type: "setGate", gate: { atMs: o.nowMs + delay, streak: 0 } },
+          { type: "setGate", gate },
         ],
         requeueAfterMs: delay,
       };
@@ -143,11 +152,17 @@ function fromSettledExecution(o: RunObservation): RunDecision | undefined {
     case "unavailable": {
       const streak = (o.gate?.streak ?? 0) + 1;
       const delay = unavailableDelayMs(streak, o.random);
+      const gate = {
+        atMs: o.nowMs + delay,
+        streak,
+        reason: Reason.BackendUnavailable,
+        message: `the simulator at ${o.admission.platform.endpoint} is unavailable (${outcome.message}); attempt ${streak}, next at ${retryTime(o.nowMs + delay)}`,
+      } as const;
       return {
         phase: "Pending",
-        reason: Reason.BackendUnavailable,
-        message: `the simulator at ${o.admission.platform.endpoint} is unavailable (${outcome.message}); retrying in ${Math.round(delay / 1000)}s`,
-        actions: [clear, { type: "setGate", gate: { atMs: o.nowMs + delay, streak } }],
+        reason: gate.reason,
+        message: gate.message,
+        actions: [clear, { type: "setGate", gate }],
         requeueAfterMs: delay,
       };
     }
@@ -182,14 +197,12 @@ function fromRunningExecution(o: RunObservation): RunDecision | undefined {
 
 function fromRetryGate(o: RunObservation): RunDecision | undefined {
   if (!o.gate || o.gate.atMs <= o.nowMs) return undefined;
-  const waitMs = o.gate.atMs - o.nowMs;
-  const reason = o.gate.streak > 0 ? Reason.BackendUnavailable : Reason.RetryBackoff;
   return {
     phase: "Pending",
-    reason,
-    message: `waiting ${Math.round(waitMs / 1000)}s before the next attempt`,
+    reason: o.gate.reason,
+    message: o.gate.message,
     actions: [],
-    requeueAfterMs: waitMs,
+    requeueAfterMs: o.gate.atMs - o.nowMs,
   };
 }
 

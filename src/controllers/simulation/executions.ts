@@ -20,10 +20,16 @@ interface Execution {
   outcome?: SimulateOutcome;
 }
 
-/** Retry gate of one run: not before `atMs`; `streak` consecutive unavailable outcomes. */
+/**
+ * Retry gate of one run: not before `atMs`; `streak` consecutive unavailable
+ * outcomes; the reason and message the status shows while it waits (fixed
+ * when the gate is set, so reconciles during the wait write nothing).
+ */
 export interface RetryGate {
   readonly atMs: number;
   readonly streak: number;
+  readonly reason: "BackendUnavailable" | "RetryBackoff";
+  readonly message: string;
 }
 
 export class Executions {

@@ -149,14 +149,14 @@ describe("decideRun", () => {
     ],
     [
       "a closed retry gate waits",
-      { gate: { atMs: NOW + 5000, streak: 2 } },
+      { gate: { atMs: NOW + 5000, streak: 2, reason: "BackendUnavailable", message: "down" } },
       "Pending",
       "BackendUnavailable",
       [],
     ],
     [
       "an open retry gate submits",
-      { gate: { atMs: NOW - 1, streak: 2 } },
+      { gate: { atMs: NOW - 1, streak: 2, reason: "BackendUnavailable", message: "down" } },
       "Running",
       "Running",
       ["submit"],
@@ -191,7 +191,7 @@ describe("decideRun", () => {
     const delay = (streak: number) =>
       decideRun(
         observe({
-          gate: { atMs: NOW - 1, streak },
+          gate: { atMs: NOW - 1, streak, reason: "BackendUnavailable", message: "down" },
           execution: {
             state: "settled",
             platform: "default",
@@ -203,6 +203,31 @@ describe("decideRun", () => {
     expect(delay(1)).toBe(10_000);
     expect(delay(2)).toBe(20_000);
     expect(delay(20)).toBe(300_000);
+  });
+
+  it("keeps the same status message while waiting behind a gate", () => {
+    const settled = decideRun(
+      observe({
+        execution: {
+          state: "settled",
+          platform: "default",
+          outcome: { kind: "unavailable", message: "ECONNREFUSED" },
+        },
+      }),
+    );
+    const gate = settled.actions.find((a) => a.type === "setGate");
+    if (gate?.type !== "setGate" || !gate.gate) throw new Error("expected a gate");
+    expect(settled.message).toMatch(
+      /unavailable \(ECONNREFUSED\); attempt 1, next at 2026-11-28T12:00:05\.000Z/,
+    );
+    for (const later of [1, 1000, 4000]) {
+      const waiting = decideRun(observe({ gate: gate.gate, nowMs: NOW + later }));
+      expect(waiting).toMatchObject({
+        phase: "Pending",
+        reason: "BackendUnavailable",
+        message: settled.message,
+      });
+    }
   });
 
   it("never reuses a result that is not a simulator result", () => {

@@ -1,0 +1,266 @@
+// How the operator behaves when things go wrong: the simulator or the
+// database down, the operator killed mid-flight, two replicas.
+import { randomInt } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { createPrisma } from "../../src/adapters/prisma.ts";
+import { assessmentSpec } from "../fixtures/simulations.ts";
+import {
+  apply,
+  createNamespace,
+  getJson,
+  kubectl,
+  kubectlOk,
+  type OperatorProcess,
+  platform,
+  simulation,
+  simulationCondition,
+  stack,
+  startOperator,
+  startPiece,
+  stopPiece,
+  unique,
+  waitFor,
+} from "./harness.ts";
+
+const prisma = createPrisma(stack.databaseUrl);
+// Fresh seeds each run: an identical request completed by an earlier run on
+// this database would be answered by result reuse, without calling Ray.
+const seedBase = randomInt(1, 2 ** 40);
+afterAll(() => prisma.$disconnect());
+
+async function setUp(prefix: string, limits: object = {}) {
+  const ns = await createNamespace(prefix);
+  const platformName = unique(prefix);
+  await apply(
+    platform(platformName, {
+      rayService: { namespace: ns, name: "rs" },
+      endpoint: stack.rayUrl,
+      limits,
+    }),
+  );
+  const spec = (over: object = {}) => ({
+    ...assessmentSpec(),
+    platformRef: { name: platformName },
+    ...over,
+  });
+  return { ns, spec };
+}
+
+const operatorEnv = (ns: string, extra: Record<string, string> = {}) => ({
+  POD_NAME: unique("op"),
+  WATCH_NAMESPACE: ns,
+  LEADER_ELECTION_NAMESPACE: ns,
+  CONTROLLERS: "simulation",
+  ...extra,
+});
+
+const waitPhase = (ns: string, name: string, phase: string, timeoutMs = 240_000) =>
+  waitFor(
+    `${name} to be ${phase}`,
+    async () => {
+      const s = await getJson(["get", "mcs", name, "-n", ns]);
+      return s.status?.phase === phase && s;
+    },
+    timeoutMs,
+    500,
+  );
+
+describe("resilience", { timeout: 600_000 }, () => {
+  it("waits with a reason while Ray Serve is down, without spending backoffLimit, then completes", async () => {
+    const { ns, spec } = await setUp("ray-down");
+    const operator = await startOperator(operatorEnv(ns));
+    try {
+      await stopPiece("ray");
+      const downAt = Date.now();
+      await apply(simulation(ns, "waits", spec({ simulation: { paths: 2000, seed: seedBase } })));
+      const waiting = await waitFor("BackendUnavailable", async () => {
+        const c = await simulationCondition(ns, "waits", "Ready");
+        return c?.reason === "BackendUnavailable" && c;
+      });
+      expect(waiting.message).toMatch(
+        /simulator at http:\/\/127\.0\.0\.1:\d+ is unavailable \(.*\); attempt \d+, next at /,
+      );
+      const events = await kubectlOk([
+        "get",
+        "events",
+        "-n",
+        ns,
+        "--field-selector",
+        "reason=BackendUnavailable",
+      ]);
+      expect(events).toMatch(/Warning\s+BackendUnavailable/);
+      // Keep it down for a while: the retries back off instead of hammering.
+      while (Date.now() - downAt < 45_000) await new Promise((r) => setTimeout(r, 1000));
+      await startPiece("ray");
+      const done = await waitPhase(ns, "waits", "Succeeded");
+      const row = await prisma.simulationJob.findUniqueOrThrow({
+        where: { id: done.status.jobId },
+      });
+      expect(row.failures).toBe(0);
+      expect(row.attempts).toBeGreaterThan(1);
+      const unavailable = (await operator.metrics()).match(
+        /montecarlo_executions_total\{outcome="unavailable"\} (\d+)/,
+      );
+      // Backed off: a handful of attempts in the outage, not one per reconcile.
+      expect(Number(unavailable?.[1])).toBeGreaterThanOrEqual(2);
+      expect(Number(unavailable?.[1])).toBeLessThanOrEqual(6);
+    } finally {
+      await startPiece("ray");
+      await operator.stop();
+    }
+  });
+
+  it("waits with a reason while PostgreSQL is down, reports not ready, then completes", async () => {
+    const { ns, spec } = await setUp("pg-down");
+    const operator = await startOperator(operatorEnv(ns));
+    try {
+      await stopPiece("postgres");
+      await apply(
+        simulation(ns, "waits", spec({ simulation: { paths: 2000, seed: seedBase + 1 } })),
+      );
+      const waiting = await waitFor("DatabaseUnavailable", async () => {
+        const c = await simulationCondition(ns, "waits", "Ready");
+        return c?.reason === "DatabaseUnavailable" && c;
+      });
+      expect(waiting.message).toMatch(/database/);
+      const ready = await fetch(`http://127.0.0.1:${operator.port}/readyz?verbose`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toMatch(/\[-\]database failed/);
+      await new Promise((r) => setTimeout(r, 20_000));
+      await startPiece("postgres");
+      await waitPhase(ns, "waits", "Succeeded");
+      expect((await fetch(`http://127.0.0.1:${operator.port}/readyz`)).status).toBe(200);
+    } finally {
+      await startPiece("postgres");
+      await operator.stop();
+    }
+  });
+
+  it("after SIGKILL with 50 simulations in flight, a new process finishes every one with one row each", async () => {
+    const { ns, spec } = await setUp("sigkill", { maxConcurrentRuns: 50 });
+    let operator: OperatorProcess = await startOperator(
+      operatorEnv(ns, { SIMULATION_WORKERS: "8" }),
+    );
+    const names = Array.from({ length: 50 }, (_, i) => `sim-${i}`);
+    await kubectlOk(
+      ["apply", "-f", "-"],
+      names
+        .map((n, i) =>
+          stringify(
+            simulation(
+              ns,
+              n,
+              // Heavy enough that all 50 are in flight before the first finishes:
+              // a small win/loss never reaches the target or the floor, so every path runs 60 days.
+              spec({
+                trader: {
+                  tradesPerDay: { mean: 3, distribution: "Fixed" },
+                  parametric: { winRate: 0.5, averageWin: 1, averageLoss: 1 },
+                },
+                rules: { profitTarget: 10000, maxLoss: { amount: 10000, mode: "Static" } },
+                simulation: { paths: 100_000, horizonDays: 60, seed: seedBase + 100 + i },
+              }),
+            ),
+          ),
+        )
+        .join("---\n"),
+    );
+    // "In flight": applied and not terminal. The engine finishes a run in well under a
+    // second, so kill as soon as at least 10 are submitted (Running) and none is done.
+    const atKill = await waitFor(
+      "10 runs submitted",
+      async () => {
+        const list = await getJson(["get", "mcs", "-n", ns]);
+        const phases: string[] = list.items.map(
+          (s: { status?: { phase?: string } }) => s.status?.phase ?? "New",
+        );
+        const count = (p: string) => phases.filter((x) => x === p).length;
+        return count("Running") >= 10 && count("Succeeded") === 0 && { running: count("Running") };
+      },
+      120_000,
+      50,
+    );
+    await operator.kill();
+    operator = await startOperator(operatorEnv(ns, { SIMULATION_WORKERS: "8" }));
+    try {
+      const list = await waitFor(
+        "every simulation terminal",
+        async () => {
+          const l = await getJson(["get", "mcs", "-n", ns]);
+          const terminal = l.items.filter((s: { status?: { phase?: string } }) =>
+            ["Succeeded", "Failed"].includes(s.status?.phase ?? ""),
+          );
+          return terminal.length === 50 && l;
+        },
+        300_000,
+        1000,
+      );
+      const phases = list.items.map((s: { status: { phase: string } }) => s.status.phase);
+      expect(new Set(phases)).toEqual(new Set(["Succeeded"]));
+      const uids = list.items.map((s: { metadata: { uid: string } }) => s.metadata.uid);
+      const rows = await prisma.simulationJob.findMany({ where: { uid: { in: uids } } });
+      expect(rows).toHaveLength(50);
+      expect(rows.every((r) => r.status === "completed")).toBe(true);
+      // Executions cut off by the kill were submitted again by the new process.
+      const resubmitted = rows.filter((r) => r.attempts > 1).length;
+      expect(resubmitted).toBeGreaterThan(0);
+      console.log(
+        `SIGKILL with ${atKill.running} of 50 Running; resubmitted after restart: ${resubmitted}`,
+      );
+    } finally {
+      await operator.stop();
+    }
+  });
+
+  it("with two replicas only the leader reconciles, and killing it hands over within the lease", async () => {
+    const { ns, spec } = await setUp("leader");
+    const timings = {
+      LEASE_DURATION_SECONDS: "4",
+      RENEW_DEADLINE_SECONDS: "3",
+      RETRY_PERIOD_SECONDS: "1",
+    };
+    const a = await startOperator(operatorEnv(ns, { ...timings, POD_NAME: "replica-a" }));
+    const holder = () =>
+      kubectl([
+        "get",
+        "lease",
+        "montecarlo-operator",
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+      ]).then((r) => r.stdout);
+    await waitFor("replica-a to lead", async () => (await holder()) === "replica-a");
+    const b = await startOperator(operatorEnv(ns, { ...timings, POD_NAME: "replica-b" }));
+    try {
+      await apply(
+        simulation(ns, "first", spec({ simulation: { paths: 1000, seed: seedBase + 2 } })),
+      );
+      await waitPhase(ns, "first", "Succeeded", 60_000);
+      const reconciles = (text: string) =>
+        [...text.matchAll(/^controller_runtime_reconcile_total\{[^}]*\} (\d+)/gm)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+      expect(reconciles(await a.metrics())).toBeGreaterThan(0);
+      expect(reconciles(await b.metrics())).toBe(0);
+      expect(await b.metrics()).toMatch(/leader_election_master_status\{[^}]*\} 0/);
+
+      await a.kill();
+      const killedAt = Date.now();
+      await apply(
+        simulation(ns, "second", spec({ simulation: { paths: 1000, seed: seedBase + 3 } })),
+      );
+      await waitFor("replica-b to lead", async () => (await holder()) === "replica-b", 30_000, 100);
+      const handoverMs = Date.now() - killedAt;
+      // Lease duration (4 s) plus at most two jittered retry periods (2 × 2.2 s), plus slack for this busy machine.
+      expect(handoverMs).toBeLessThan(4_000 + 4_400 + 3_000);
+      console.log(`leader handover after SIGKILL: ${handoverMs} ms (lease 4 s)`);
+      await waitPhase(ns, "second", "Succeeded", 60_000);
+      expect(reconciles(await b.metrics())).toBeGreaterThan(0);
+    } finally {
+      await b.stop();
+    }
+  });
+});
