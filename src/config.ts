@@ -13,6 +13,8 @@ export const ConfigSchema = z.object({
   HTTP_HOST: z.string().default("0.0.0.0"),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   WATCH_NAMESPACE: z.string().default(""),
+  /** Label selector of the MonteCarloPlatforms the platform controller manages; empty for all. */
+  PLATFORM_SELECTOR: z.string().default(""),
   SIMULATION_WORKERS: positiveInt.default(4),
   PLATFORM_WORKERS: positiveInt.default(1),
   RESYNC_SECONDS: positiveInt.default(600),

@@ -82,6 +82,7 @@ if (config.CONTROLLERS.includes("platform")) {
     identity: config.POD_NAME,
     resyncPeriodMs: config.RESYNC_SECONDS * 1000,
     workers: config.PLATFORM_WORKERS,
+    ...(config.PLATFORM_SELECTOR ? { platformSelector: config.PLATFORM_SELECTOR } : {}),
   });
   informers.push(...(platform.informers as unknown as Informer<unknown>[]));
   controllers.push(platform.controller);

@@ -1,0 +1,167 @@
+// The whole simulation flow with the operator authenticated as its own
+// service account (a TokenRequest token, not the admin certificate), with
+// exactly the RBAC of manifests/base: whatever the operator needs and the
+// manifests forgot shows up here as a 403.
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assessmentSpec } from "../../fixtures/simulations.ts";
+import {
+  apply,
+  getJson,
+  kubectl,
+  kubectlOk,
+  type OperatorProcess,
+  platform,
+  REPO,
+  serviceAccountKubeconfig,
+  simulation,
+  stack,
+  startOperator,
+  unique,
+  waitFor,
+} from "../harness.ts";
+import { type Manifest, objects, operatorRbac, render, toYaml } from "./render.ts";
+
+// The platform controller runs too once src/main.ts wires it.
+const platformWired = readFileSync(`${REPO}src/main.ts`, "utf8").includes(
+  "createPlatformController",
+);
+
+describe("end to end as the operator's service account", () => {
+  let operatorNs: string;
+  let simNs: string;
+  let platformName: string;
+  let operator: OperatorProcess | undefined;
+  let clusterScoped: string[] = [];
+  let rayService: Manifest;
+
+  beforeAll(async () => {
+    operatorNs = unique("deploy-op");
+    simNs = unique("deploy-sims");
+    platformName = unique("deploy");
+    await kubectlOk(["create", "namespace", operatorNs]);
+    await kubectlOk(["create", "namespace", simNs]);
+
+    const base = objects(await render("manifests/base"));
+    const rbac = operatorRbac(base, operatorNs, operatorNs);
+    await kubectlOk(["apply", "-f", "-"], toYaml(rbac.objects));
+    clusterScoped = rbac.clusterScoped.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
+
+    // The base's RayService (serveConfigV2 from ray/serve-config.yaml), moved
+    // here: the platform controller edits it when it runs. Nothing runs Ray
+    // for it (no KubeRay here); the simulations use the local Ray Serve.
+    rayService = structuredClone(base.find((o) => o.kind === "RayService"));
+    rayService.metadata.namespace = simNs;
+    await kubectlOk(["apply", "-f", "-"], toYaml([rayService]));
+    await apply(
+      platform(platformName, {
+        rayService: { namespace: simNs, name: rayService.metadata.name },
+        endpoint: stack.rayUrl,
+        autoscaling: { minReplicas: 1, maxReplicas: 3, targetOngoingRequests: 5 },
+      }),
+    );
+
+    const kubeconfig = await serviceAccountKubeconfig(operatorNs, rbac.serviceAccount);
+    // Not admin: the token's identity is the service account.
+    const whoami = await kubectl(
+      ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
+      undefined,
+      {
+        KUBECONFIG: kubeconfig,
+      },
+    );
+    expect(whoami.stdout).toBe(`system:serviceaccount:${operatorNs}:${rbac.serviceAccount}`);
+
+    operator = await startOperator({
+      KUBECONFIG: kubeconfig,
+      POD_NAME: unique("deploy-operator"),
+      WATCH_NAMESPACE: simNs,
+      LEADER_ELECTION: "true",
+      LEADER_ELECTION_NAMESPACE: operatorNs,
+      CONTROLLERS: platformWired ? "simulation,platform" : "simulation",
+    });
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    await kubectl(["delete", "mcp", platformName, "--ignore-not-found", "--wait=false"]);
+    for (const object of clusterScoped) await kubectl(["delete", object, "--ignore-not-found"]);
+    if (simNs) await kubectl(["delete", "namespace", "--wait=false", simNs, operatorNs]);
+  });
+
+  it("takes the leader Lease in its own namespace", async () => {
+    const lease = await waitFor("the leader Lease", async () => {
+      const r = await kubectl([
+        "get",
+        "lease",
+        "montecarlo-operator",
+        "-n",
+        operatorNs,
+        "-o",
+        "json",
+      ]);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    });
+    expect(lease.spec.holderIdentity).toMatch(/^deploy-operator-/);
+  });
+
+  // Generous: the stack is shared, and another test may be restarting Ray
+  // Serve, which the operator then waits out with backoff.
+  it("runs a simulation to Succeeded, with its finalizer, status and Events", {
+    timeout: 330_000,
+  }, async () => {
+    // A seed of its own: an identical earlier request would be answered from
+    // its stored result without calling Ray.
+    const spec = assessmentSpec();
+    spec.simulation.seed = randomInt(1, 2 ** 31);
+    await apply(simulation(simNs, "asm", { ...spec, platformRef: { name: platformName } }));
+    const waited = await kubectl([
+      "wait",
+      "-n",
+      simNs,
+      "--for=condition=Succeeded",
+      "--timeout=300s",
+      "mcs/asm",
+    ]);
+    expect(waited.code, `${waited.stderr}\noperator log: ${operator?.logFile}`).toBe(0);
+    const sim = await getJson(["get", "mcs", "asm", "-n", simNs]);
+    expect(sim.metadata.finalizers).toContain("montecarlo.vatic.io/finalizer");
+    expect(sim.status).toMatchObject({ phase: "Succeeded", observedGeneration: 1, attempts: 1 });
+    expect(sim.status.result.reusedFromJobId).toBeUndefined();
+    expect(sim.status.result.passProbability).toBeGreaterThan(0);
+    const events = await getJson([
+      "get",
+      "events",
+      "-n",
+      simNs,
+      "--field-selector",
+      "involvedObject.name=asm",
+    ]);
+    expect(events.items.map((e: Manifest) => e.reason)).toContain("Completed");
+  });
+
+  it("removes its finalizer when the simulation is deleted", async () => {
+    await kubectlOk(["delete", "mcs", "asm", "-n", simNs, "--wait=false"]);
+    await waitFor("the simulation to be gone", async () => {
+      const r = await kubectl(["get", "mcs", "asm", "-n", simNs]);
+      return r.code !== 0 && /NotFound/.test(r.stderr);
+    });
+  });
+
+  it.runIf(platformWired)("keeps the platform's bounds in the RayService", async () => {
+    const current = await waitFor("the platform to be Ready", async () => {
+      const p = await getJson(["get", "mcp", platformName]);
+      const ready = p.status?.conditions?.find((c: Manifest) => c.type === "Ready");
+      return ready?.status === "True" ? p : undefined;
+    });
+    expect(current.status.applied).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    const live = await getJson(["get", "rayservice", rayService.metadata.name, "-n", simNs]);
+    expect(live.spec.serveConfigV2).toMatch(/max_replicas: 3/);
+  });
+
+  it("was never refused by the API server", () => {
+    const log = operator ? readFileSync(operator.logFile, "utf8") : "";
+    expect(log).not.toMatch(/forbidden|\b403\b/i);
+  });
+});
