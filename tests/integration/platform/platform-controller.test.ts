@@ -21,6 +21,7 @@ import type { RayServiceObject } from "../../../src/controllers/platform/objects
 import { createControllerMetrics } from "../../../src/runtime/controller-metrics.ts";
 import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
 import { createRegistry } from "../../../src/runtime/metrics.ts";
+import { waitFor } from "../harness.ts";
 import { readWithRayServe } from "./ray-schema.ts";
 
 const REPO = new URL("../../../", import.meta.url);
@@ -133,25 +134,6 @@ async function createRayService(name: string, serveConfigV2: string) {
       },
     },
   });
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
 
 /** Waits until the platform's status describes its current generation with `reason`. */
