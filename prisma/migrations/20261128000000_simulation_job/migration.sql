@@ -1,7 +1,8 @@
 -- SimulationJob: one row per run of a MonteCarloSimulation generation.
 -- Written for both CockroachDB (production) and PostgreSQL (tests): TEXT,
--- JSONB, BIGINT, INTEGER and TIMESTAMP(3) mean the same on both, and
--- CREATE TYPE ... AS ENUM is supported by both.
+-- JSONB, INT4, BIGINT and TIMESTAMP(3) mean the same on both (INT4, not
+-- INTEGER: CockroachDB's INTEGER is 8 bytes by default, Prisma's Int is 4),
+-- and CREATE TYPE ... AS ENUM is supported by both.
 
 -- CreateEnum
 CREATE TYPE "SimulationStatus" AS ENUM ('pending', 'running', 'completed', 'failed', 'cancelled');
@@ -22,8 +23,8 @@ CREATE TABLE "SimulationJob" (
     "name" TEXT NOT NULL,
     "uid" TEXT NOT NULL,
     "generation" BIGINT NOT NULL,
-    "attempts" INTEGER NOT NULL DEFAULT 0,
-    "failures" INTEGER NOT NULL DEFAULT 0,
+    "attempts" INT4 NOT NULL DEFAULT 0,
+    "failures" INT4 NOT NULL DEFAULT 0,
     "requestHash" TEXT NOT NULL,
     "seed" BIGINT NOT NULL,
 
