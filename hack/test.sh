@@ -29,13 +29,14 @@ pytest_tier() {
 step "format and lint (biome)" biome ci .
 step "types (tsc)" tsc -p tsconfig.json
 step "TypeScript unit tests" vitest_project unit
-step "Python engine tests" pytest_tier unit -m "not serve"
+# Before the stack: these start Ray and Serve of their own, which would
+# compete for the two cores with the stack's Ray.
+step "Python tests (engine oracles, Ray tasks, local Serve)" pytest_tier python
 
 trap '"$MC_REPO/hack/stack/down.sh"' EXIT
 if "$MC_REPO/hack/stack/up.sh"; then
   eval "$("$MC_REPO/hack/stack/env.sh")"
   step "TypeScript integration tests" vitest_project integration
-  step "Python Serve tests (local Ray Serve)" pytest_tier serve -m serve
 else
   failures+=("local stack start-up")
 fi
