@@ -15,10 +15,14 @@ for (const file of readdirSync(dir)) {
       numFailedTests: number;
       numPendingTests: number;
       numTodoTests: number;
-      numFailedTestSuites: number;
+      testResults: { status: string; assertionResults: unknown[] }[];
     };
+    // A file that failed before running any test (an import error) counts once.
+    const brokenFiles = report.testResults.filter(
+      (f) => f.status === "failed" && f.assertionResults.length === 0,
+    ).length;
     passed += report.numPassedTests;
-    failed += report.numFailedTests + report.numFailedTestSuites;
+    failed += report.numFailedTests + brokenFiles;
     skipped += report.numPendingTests + report.numTodoTests;
   } else if (file.endsWith(".xml")) {
     for (const m of text.matchAll(/<testsuite\b[^>]*>/g)) {
