@@ -66,6 +66,7 @@ const simulation = config.CONTROLLERS.includes("simulation")
       workers: config.SIMULATION_WORKERS,
       resyncPeriodMs: config.RESYNC_SECONDS * 1000,
       namespace: config.WATCH_NAMESPACE,
+      identity: config.POD_NAME,
     })
   : undefined;
 if (simulation) {

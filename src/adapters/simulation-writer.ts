@@ -1,8 +1,8 @@
 // Kubernetes writes of the simulation controller: the status subresource
 // (guarded by resourceVersion), finalizers (a JSON patch that tests the
 // resourceVersion first) and core/v1 Events.
-import { randomBytes } from "node:crypto";
 import { API_VERSION } from "../api/group.ts";
+import { SimulationResource } from "../api/resources.ts";
 import type { SimulationStatus } from "../api/simulation.ts";
 import type {
   KubeEvent,
@@ -10,20 +10,16 @@ import type {
   SimulationWriter,
 } from "../controllers/simulation/ports.ts";
 import type { KubeRequester } from "../runtime/kube-request.ts";
-import { objectPath, type ResourceRef } from "../runtime/resource.ts";
-
-export const SIMULATIONS: ResourceRef = {
-  group: "montecarlo.vatic.io",
-  version: "v1alpha1",
-  plural: "montecarlosimulations",
-  namespaced: true,
-};
+import { objectPath } from "../runtime/resource.ts";
+import { createEventRecorder } from "./events.ts";
 
 export function createSimulationWriter(
   request: KubeRequester,
   component: string,
+  instance: string,
 ): SimulationWriter {
-  const path = (ref: SimulationRef) => objectPath(SIMULATIONS, ref.name, ref.namespace);
+  const record = createEventRecorder(request, { component, instance });
+  const path = (ref: SimulationRef) => objectPath(SimulationResource, ref.name, ref.namespace);
   return {
     async replaceStatus(ref, status: SimulationStatus) {
       await request({
@@ -47,38 +43,19 @@ export function createSimulationWriter(
         ],
       });
     },
-    async recordEvent(ref, event: KubeEvent) {
-      const now = new Date().toISOString();
-      await request({
-        method: "POST",
-        path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/events`,
-        body: {
-          apiVersion: "v1",
-          kind: "Event",
+    recordEvent: (ref, event: KubeEvent) =>
+      record(
+        {
+          apiVersion: API_VERSION,
+          kind: "MonteCarloSimulation",
           metadata: {
-            name: `${ref.name}.${randomBytes(8).toString("hex")}`,
-            namespace: ref.namespace,
-          },
-          involvedObject: {
-            apiVersion: API_VERSION,
-            kind: "MonteCarloSimulation",
             name: ref.name,
             namespace: ref.namespace,
             uid: ref.uid,
             resourceVersion: ref.resourceVersion,
           },
-          type: event.type,
-          reason: event.reason,
-          message: event.message.slice(0, 1024),
-          source: { component },
-          reportingComponent: component,
-          reportingInstance: process.env.POD_NAME ?? component,
-          action: event.reason,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
         },
-      });
-    },
+        event,
+      ),
   };
 }

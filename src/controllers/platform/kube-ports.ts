@@ -3,8 +3,8 @@
  * resourceVersion-guarded write of serveConfigV2, the status subresource and
  * core/v1 Events.
  */
-import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { createEventRecorder } from "../../adapters/events.ts";
 import type { PlatformStatus } from "../../api/platform.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import { httpStatusOf } from "../../runtime/errors.ts";
@@ -30,11 +30,13 @@ export interface KubePlatformPortsOptions {
   identity: string;
 }
 
-/** Where core/v1 Events about cluster-scoped objects live (as client-go's recorder does). */
-const CLUSTER_EVENT_NAMESPACE = "default";
-
 export function createKubePlatformPorts(options: KubePlatformPortsOptions): PlatformPorts {
   const { request, clock, logger, identity } = options;
+  const record = createEventRecorder(request, {
+    component: FIELD_MANAGER,
+    instance: identity,
+    now: () => clock.now(),
+  });
   const fieldManager = FIELD_MANAGER;
 
   const getOrUndefined = async <T>(path: string, signal: AbortSignal): Promise<T | undefined> => {
@@ -86,38 +88,13 @@ export function createKubePlatformPorts(options: KubePlatformPortsOptions): Plat
     },
 
     async recordEvent(event: PlannedEvent, about: PlatformObject | RayServiceObject) {
-      const meta = about.metadata;
-      const namespace = meta.namespace ?? CLUSTER_EVENT_NAMESPACE;
-      const time = new Date(clock.now()).toISOString();
-      const body = {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: {
-          name: `${meta.name.slice(0, 200)}.${clock.now().toString(16)}${randomBytes(4).toString("hex")}`,
-          namespace,
-        },
-        involvedObject: {
-          apiVersion: about.apiVersion,
-          kind: about.kind,
-          name: meta.name,
-          ...(meta.namespace ? { namespace: meta.namespace } : {}),
-          uid: meta.uid,
-          resourceVersion: meta.resourceVersion,
-        },
-        reason: event.reason,
-        message: event.message.slice(0, 1024),
-        type: event.type,
-        source: { component: FIELD_MANAGER },
-        reportingComponent: FIELD_MANAGER,
-        reportingInstance: identity,
-        firstTimestamp: time,
-        lastTimestamp: time,
-        count: 1,
-      };
       try {
-        await request({ method: "POST", path: `/api/v1/namespaces/${namespace}/events`, body });
+        await record(about, event);
       } catch (err) {
-        logger.warn({ err, reason: event.reason, object: meta.name }, "recording an Event failed");
+        logger.warn(
+          { err, reason: event.reason, object: about.metadata.name },
+          "recording an Event failed",
+        );
       }
     },
   };

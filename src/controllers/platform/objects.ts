@@ -3,24 +3,9 @@
  * sends. Only the fields the controller uses are typed; everything else is
  * carried through untouched.
  */
-import { GROUP, VERSION } from "../../api/group.ts";
 import type { PlatformStatus } from "../../api/platform.ts";
-import type { ResourceRef } from "../../runtime/resource.ts";
 
-export const PlatformResource: ResourceRef = {
-  group: GROUP,
-  version: VERSION,
-  plural: "montecarloplatforms",
-  namespaced: false,
-};
-
-/** KubeRay's RayService (ray.io/v1). */
-export const RayServiceResource: ResourceRef = {
-  group: "ray.io",
-  version: "v1",
-  plural: "rayservices",
-  namespaced: true,
-};
+export { PlatformResource, RayServiceResource } from "../../api/resources.ts";
 
 export interface ObjectMeta {
   name: string;

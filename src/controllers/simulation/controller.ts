@@ -2,7 +2,8 @@
 // and platforms, the work queue, and the in-memory executions.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { createSimulationWriter, SIMULATIONS } from "../../adapters/simulation-writer.ts";
+import { createSimulationWriter } from "../../adapters/simulation-writer.ts";
+import { PlatformResource, SimulationResource } from "../../api/resources.ts";
 import { createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
 import { createInformer } from "../../runtime/informer.ts";
@@ -15,13 +16,6 @@ import type { SimulationStore, SimulatorClient } from "./ports.ts";
 import { createSimulationReconciler } from "./reconciler.ts";
 import { isTerminal } from "./status.ts";
 
-export const PLATFORMS = {
-  group: "montecarlo.vatic.io",
-  version: "v1alpha1",
-  plural: "montecarloplatforms",
-  namespaced: false,
-} as const;
-
 export interface SimulationControllerOptions {
   readonly kubeConfig: KubeConfig;
   readonly request: KubeRequester;
@@ -32,6 +26,8 @@ export interface SimulationControllerOptions {
   readonly controllerMetrics: ControllerMetrics;
   readonly workers: number;
   readonly resyncPeriodMs: number;
+  /** Events' reportingInstance, e.g. the pod name. */
+  readonly identity: string;
   /** Only simulations in this namespace; empty for all. */
   readonly namespace: string;
 }
@@ -39,14 +35,14 @@ export interface SimulationControllerOptions {
 export function createSimulationController(options: SimulationControllerOptions) {
   const { kubeConfig, logger } = options;
   const simulations = createInformer<SimulationObject>({
-    resource: SIMULATIONS,
+    resource: SimulationResource,
     kubeConfig,
     resyncPeriodMs: options.resyncPeriodMs,
     ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
     logger,
   });
   const platforms = createInformer<PlatformObject>({
-    resource: PLATFORMS,
+    resource: PlatformResource,
     kubeConfig,
     resyncPeriodMs: options.resyncPeriodMs,
     logger,
@@ -59,7 +55,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     getPlatform: (name) => platforms.get(name),
     store: options.store,
     simulator: options.simulator,
-    writer: createSimulationWriter(options.request, "montecarlo-operator"),
+    writer: createSimulationWriter(options.request, "montecarlo-operator", options.identity),
     executions,
     metrics: createSimulationMetrics(options.registry),
     now: () => new Date(),
