@@ -19,8 +19,8 @@ done
 
 
 stop_postgres() {
-  [[ -f $MC_STACK_DIR/pg/postmaster.pid ]] || return 0
-  runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$MC_STACK_DIR/pg" -m fast -w stop >/dev/null 2>&1 || true
+  [[ -f $MC_PG_DIR/data/postmaster.pid ]] || return 0
+  runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$MC_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 for piece in "${pieces[@]}"; do
@@ -31,8 +31,8 @@ for piece in "${pieces[@]}"; do
 done
 
 if ((${#pieces[@]} == 5)); then
-  left=$(pgrep -fa -- "$MC_STACK_DIR|$MC_RAY_TMP" | grep -v -e pgrep -e down.sh || true)
+  left=$(pgrep -fa -- "$MC_STACK_DIR|$MC_RAY_TMP|$MC_PG_DIR" | grep -v -e pgrep -e down.sh || true)
   [[ -z $left ]] || mc_die "processes left behind: $left"
-  $purge && rm -rf "$MC_STACK_DIR" "$MC_RAY_TMP"
+  $purge && rm -rf "$MC_STACK_DIR" "$MC_RAY_TMP" "$MC_PG_DIR"
 fi
 mc_log "stopped: ${pieces[*]}"

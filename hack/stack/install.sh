@@ -15,7 +15,7 @@ apt_install() {
 }
 
 install_system() {
-  apt_install postgresql openssl curl ca-certificates lua5.4 python3-venv
+  apt_install postgresql openssl curl ca-certificates lua5.4 python3-venv procps
   # Debian's postgresql package starts a cluster on port 5432; the stack runs
   # its own throwaway cluster, so the packaged one is not needed.
 }

@@ -29,6 +29,9 @@ MC_KUBECONFIG=$MC_STACK_DIR/admin.kubeconfig
 MC_PG_BIN=${MC_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 MC_DATABASE_URL=postgresql://montecarlo:montecarlo@127.0.0.1:$MC_PG_PORT/montecarlo
 MC_RAY_URL=http://127.0.0.1:$MC_RAY_PORT
+# PostgreSQL runs as the postgres user, which must reach its directory: keep
+# it out of the checkout (which may sit under a private home directory).
+MC_PG_DIR=${MC_PG_DIR:-/tmp/mcpg-$MC_PG_PORT}
 # Ray's unix sockets must stay under ~100 characters: keep its temp dir short.
 MC_RAY_TMP=${MC_RAY_TMP:-/tmp/mcray-$MC_RAY_PORT}
 

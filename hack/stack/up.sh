@@ -73,22 +73,20 @@ install_crds() {
 }
 
 start_postgres() {
-  local data=$MC_STACK_DIR/pg
+  local data=$MC_PG_DIR/data log=$MC_PG_DIR/postgres.log
   [[ -n $MC_PG_BIN ]] || mc_die "PostgreSQL binaries not found (install.sh installs Debian's postgresql)"
   if [[ ! -f $data/PG_VERSION ]]; then
-    mkdir -p "$data" && chown postgres: "$data" && chmod 700 "$data"
-    runuser -u postgres -- test -w "$data" ||
-      mc_die "the postgres user cannot reach $data; set MC_STACK_DIR to a directory it can traverse"
+    mkdir -p "$data" && chown -R postgres: "$MC_PG_DIR" && chmod 700 "$data"
     runuser -u postgres -- "$MC_PG_BIN/initdb" -D "$data" -U postgres --auth-local=trust \
       --auth-host=scram-sha-256 >"$MC_STACK_DIR/logs/initdb.log" 2>&1 ||
       mc_die "initdb failed; log: $MC_STACK_DIR/logs/initdb.log"
   fi
+  ln -sf "$log" "$MC_STACK_DIR/logs/postgres.log"
   if ! runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    mc_log "PostgreSQL on 127.0.0.1:$MC_PG_PORT"
-    touch "$MC_STACK_DIR/logs/postgres.log" && chown postgres: "$MC_STACK_DIR/logs/postgres.log"
-    runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" -l "$MC_STACK_DIR/logs/postgres.log" -w -t 60 \
+    mc_log "PostgreSQL on 127.0.0.1:$MC_PG_PORT (data: $data)"
+    runuser -u postgres -- "$MC_PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -c port=$MC_PG_PORT -c unix_socket_directories=$data -c fsync=off -c max_connections=200" \
-      start >/dev/null || mc_die "PostgreSQL did not start; log: $MC_STACK_DIR/logs/postgres.log"
+      start >/dev/null || mc_die "PostgreSQL did not start; log: $log"
   fi
   runuser -u postgres -- psql -h "$data" -p "$MC_PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
 SELECT 'exists' FROM pg_roles WHERE rolname = 'montecarlo';
@@ -100,7 +98,7 @@ END \$\$;
 SELECT 'CREATE DATABASE montecarlo OWNER montecarlo'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'montecarlo')\gexec
 SQL
-    mc_die "creating the montecarlo role and database failed; log: $MC_STACK_DIR/logs/postgres.log"
+    mc_die "creating the montecarlo role and database failed; log: $log"
   mc_log "applying prisma/migrations"
   DATABASE_URL=$MC_DATABASE_URL "$MC_NODE" "$MC_REPO/src/migrate.ts" >"$MC_STACK_DIR/logs/migrate.log" 2>&1 ||
     { tail -n 20 "$MC_STACK_DIR/logs/migrate.log" >&2; mc_die "migrations failed; log: $MC_STACK_DIR/logs/migrate.log"; }
