@@ -5,7 +5,7 @@
 //   - simulations completed per second for N small simulations end to end, and the ratio;
 //   - writes to montecarlosimulations per create->Succeeded, from the API server's /metrics,
 //     and writes while idle afterwards;
-//   - the operator's resident memory with M simulations in its cache.
+//   - the operator's heap and resident memory with M simulations in its cache.
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -16,6 +16,7 @@ import {
   createNamespace,
   getJson,
   kubectlOk,
+  type OperatorProcess,
   platform,
   simulation,
   stack,
@@ -120,6 +121,14 @@ async function endToEnd(ns: string, platformName: string) {
   return { seconds, rate: SIMS / seconds, writes };
 }
 
+/** Resident set and V8 heap in use, in MiB, from an operator's /metrics. */
+async function memoryOf(operator: OperatorProcess) {
+  const text = await operator.metrics();
+  const mib = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1]) / 2 ** 20;
+  return { rss: mib("process_resident_memory_bytes"), heap: mib("nodejs_heap_size_used_bytes") };
+}
+
 async function main() {
   const ns = await createNamespace("bench");
   const platformName = unique("bench");
@@ -159,23 +168,17 @@ async function main() {
     );
     console.log(`writes while idle for 15 s: ${idle}`);
 
-    const rss = async () => {
-      const m = /^process_resident_memory_bytes (\S+)/m.exec(await operator.metrics());
-      return Number(m?.[1]) / 2 ** 20;
-    };
     const cacheNs = await createNamespace("bench-cache");
     const cacheOperator = await startOperator({
       POD_NAME: unique("bench-cache-op"),
+      // As the Deployment runs it (e.g. NODE_OPTIONS=--max-old-space-size=320).
+      ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
       WATCH_NAMESPACE: cacheNs,
       LEADER_ELECTION_NAMESPACE: cacheNs,
       CONTROLLERS: "simulation",
       LOG_LEVEL: "warn",
     });
-    const cacheRss = async () => {
-      const m = /^process_resident_memory_bytes (\S+)/m.exec(await cacheOperator.metrics());
-      return Number(m?.[1]) / 2 ** 20;
-    };
-    const empty = await cacheRss();
+    const empty = await memoryOf(cacheOperator);
     // Objects that stay Pending (their platform does not exist): cached, never run.
     const names = Array.from({ length: CACHED }, (_, i) => `cached-${i}`);
     await inParallel(names, (name) =>
@@ -198,9 +201,13 @@ async function main() {
       2000,
     );
     await new Promise((r) => setTimeout(r, 5000));
-    const full = await cacheRss();
+    const full = await memoryOf(cacheOperator);
+    const perObject = (from: number, to: number) => (((to - from) * 1024) / CACHED).toFixed(1);
     console.log(
-      `operator RSS: ${empty.toFixed(0)} MiB empty, ${full.toFixed(0)} MiB with ${CACHED} simulations cached (${(((full - empty) * 1024) / CACHED).toFixed(1)} KiB each); bench operator after the run: ${(await rss()).toFixed(0)} MiB`,
+      `operator with ${CACHED} simulations cached: heap used ${empty.heap.toFixed(0)} -> ${full.heap.toFixed(0)} MiB (${perObject(empty.heap, full.heap)} KiB each), RSS ${empty.rss.toFixed(0)} -> ${full.rss.toFixed(0)} MiB`,
+    );
+    console.log(
+      `bench operator RSS after the run: ${(await memoryOf(operator)).rss.toFixed(0)} MiB`,
     );
     await cacheOperator.stop();
   } finally {
