@@ -166,22 +166,21 @@ describe("resilience", { timeout: 600_000 }, () => {
         )
         .join("---\n"),
     );
-    // "In flight": applied and not terminal. The engine finishes a run in well under a
-    // second, so kill as soon as at least 10 are submitted (Running) and none is done.
-    const atKill = await waitFor(
+    // "In flight": applied and not terminal. The engine finishes a run in well under
+    // a second, so kill as soon as 10 rows are running (submitted, not done).
+    await waitFor(
       "10 runs submitted",
-      async () => {
-        const list = await getJson(["get", "mcs", "-n", ns]);
-        const phases: string[] = list.items.map(
-          (s: { status?: { phase?: string } }) => s.status?.phase ?? "New",
-        );
-        const count = (p: string) => phases.filter((x) => x === p).length;
-        return count("Running") >= 10 && count("Succeeded") === 0 && { running: count("Running") };
-      },
+      async () =>
+        (await prisma.simulationJob.count({ where: { namespace: ns, status: "running" } })) >= 10,
       120_000,
       50,
     );
     await operator.kill();
+    // Only the operator writes rows: the running ones now are exactly the cut-off executions.
+    const cutOff = await prisma.simulationJob.findMany({
+      where: { namespace: ns, status: "running" },
+    });
+    expect(cutOff.length).toBeGreaterThan(0);
     operator = await startOperator(operatorEnv(ns, { SIMULATION_WORKERS: "8" }));
     try {
       const list = await waitFor(
@@ -202,11 +201,15 @@ describe("resilience", { timeout: 600_000 }, () => {
       const rows = await prisma.simulationJob.findMany({ where: { uid: { in: uids } } });
       expect(rows).toHaveLength(50);
       expect(rows.every((r) => r.status === "completed")).toBe(true);
-      // Executions cut off by the kill were submitted again by the new process.
-      const resubmitted = rows.filter((r) => r.attempts > 1).length;
-      expect(resubmitted).toBeGreaterThan(0);
+      // Every execution cut off by the kill was submitted again by the new process.
+      const after = await prisma.simulationJob.findMany({
+        where: { id: { in: cutOff.map((r) => r.id) } },
+      });
+      expect(after.map((r) => [r.status, r.attempts >= 2])).toEqual(
+        cutOff.map(() => ["completed", true]),
+      );
       console.log(
-        `SIGKILL with ${atKill.running} of 50 Running; resubmitted after restart: ${resubmitted}`,
+        `SIGKILL with ${cutOff.length} executions in flight; all resubmitted and completed`,
       );
     } finally {
       await operator.stop();
