@@ -6,6 +6,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/stack/lib.sh"
 cd "$MC_REPO"
 
+# The tests own their stack: start from empty data (a leftover database would
+# answer identical requests by result reuse); it is stopped at the end.
+"$MC_REPO/hack/stack/down.sh" --purge
+
 results=$MC_STACK_DIR/test-results
 rm -rf "$results" && mkdir -p "$results"
 failures=()
@@ -33,9 +37,6 @@ step "TypeScript unit tests" vitest_project unit
 # compete for the two cores with the stack's Ray.
 step "Python tests (engine oracles, Ray tasks, local Serve)" pytest_tier python
 
-# The tests own their stack: start from empty data (a leftover database would
-# answer identical requests by result reuse), stop it at the end.
-"$MC_REPO/hack/stack/down.sh" --purge
 trap '"$MC_REPO/hack/stack/down.sh"' EXIT
 if "$MC_REPO/hack/stack/up.sh"; then
   eval "$("$MC_REPO/hack/stack/env.sh")"
