@@ -52,10 +52,6 @@ export function findCondition(
   return conditions?.find((c) => c.type === type);
 }
 
-export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string) {
-  return findCondition(conditions, type)?.status === "True";
-}
-
 /** The conditions list schema as the API server stores it: a map keyed by type. */
 export const ConditionList = z
   .array(Condition)

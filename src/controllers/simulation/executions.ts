@@ -107,10 +107,6 @@ export class Executions {
     return n;
   }
 
-  get size(): number {
-    return this.#running.size;
-  }
-
   gate(runKey: string): RetryGate | undefined {
     return this.#gates.get(runKey);
   }
