@@ -19,7 +19,12 @@ export const ConfigSchema = z.object({
   PLATFORM_WORKERS: positiveInt.default(1),
   RESYNC_SECONDS: positiveInt.default(600),
   SIMULATOR_TIMEOUT_SECONDS: positiveInt.default(900),
-  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
+  /** How long a stop waits for reconciles in progress (not for executions, which are cut off). */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(10),
+  /** A deleted simulation keeps its finalizer this long while the database is down. */
+  FINALIZER_GRACE_SECONDS: z.coerce.number().min(0).default(60),
+  /** How often the leader cancels the active rows of simulations that no longer exist. */
+  ORPHAN_SWEEP_SECONDS: positiveInt.default(300),
   LEADER_ELECTION: bool.default(true),
   LEADER_ELECTION_NAMESPACE: z.string().default("montecarlo-system"),
   LEADER_ELECTION_ID: z.string().default("montecarlo-operator"),

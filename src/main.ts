@@ -14,6 +14,7 @@ import { platformEndpoint } from "./api/platform.ts";
 import { loadConfig } from "./config.ts";
 import { createPlatformController } from "./controllers/platform/controller.ts";
 import { createSimulationController } from "./controllers/simulation/controller.ts";
+import { storeSettledResults } from "./controllers/simulation/shutdown.ts";
 import type { Controller } from "./runtime/controller.ts";
 import { createControllerMetrics } from "./runtime/controller-metrics.ts";
 import { createHealthServer } from "./runtime/health-server.ts";
@@ -67,6 +68,8 @@ const simulation = config.CONTROLLERS.includes("simulation")
       resyncPeriodMs: config.RESYNC_SECONDS * 1000,
       namespace: config.WATCH_NAMESPACE,
       identity: config.POD_NAME,
+      finalizerGraceMs: config.FINALIZER_GRACE_SECONDS * 1000,
+      orphanSweepMs: config.ORPHAN_SWEEP_SECONDS * 1000,
     })
   : undefined;
 if (simulation) {
@@ -123,6 +126,7 @@ async function lead(signal: AbortSignal): Promise<void> {
   leading = true;
   log.info("leading: starting informers and controllers");
   for (const informer of informers) informer.start();
+  simulation?.startSweeps(signal);
   await Promise.all(controllers.map((c) => c.start(signal)));
   await new Promise<void>((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true }),
@@ -131,16 +135,19 @@ async function lead(signal: AbortSignal): Promise<void> {
   await stopWork(shutdown.signal.aborted ? undefined : 0);
 }
 
+// A stop lets reconciles in progress finish (up to SHUTDOWN_GRACE_SECONDS),
+// stores the results that already arrived, and cuts off executions still in
+// flight without waiting for them: their rows stay running and the next
+// leader submits them again. Then the lease is released at once.
 let stopping: Promise<void> | undefined;
 function stopWork(timeoutMs?: number): Promise<void> {
   stopping ??= (async () => {
-    await Promise.all(controllers.map((c) => c.stop(timeoutMs === undefined ? {} : { timeoutMs })));
+    const graceMs = timeoutMs ?? config.SHUTDOWN_GRACE_SECONDS * 1000;
+    await Promise.all(controllers.map((c) => c.stop({ timeoutMs: graceMs })));
     if (simulation) {
-      const graceMs = timeoutMs ?? config.SHUTDOWN_GRACE_SECONDS * 1000;
-      const left = await simulation.executions.settle(graceMs);
-      if (left > 0)
-        log.warn({ left }, "abandoning executions in flight; the next leader resubmits them");
+      const stored = await storeSettledResults(simulation.executions, store, log);
       simulation.executions.abortAll();
+      log.info({ stored }, "stopped executions; results that had arrived are stored");
     }
     await Promise.all(informers.map((i) => i.stop()));
   })();

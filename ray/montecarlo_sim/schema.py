@@ -11,6 +11,8 @@ silently ignored by a simulator whose numbers decide funding.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated, Any, List, Literal, Optional, Tuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -18,10 +20,15 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 MAX_SEED = 2**53 - 1
-MAX_PATHS = 1_000_000
-MAX_HORIZON_DAYS = 365
-MAX_HISTORY = 10_000
-MAX_TRADES_PER_DAY = 1_000
+# The size bounds are stated once, in limits.json, which the operator's CRD
+# and controller read too.
+_LIMITS = json.loads((Path(__file__).parent / "limits.json").read_text(encoding="utf-8"))
+MAX_PATHS = _LIMITS["maxPaths"]
+MAX_HORIZON_DAYS = _LIMITS["maxDays"]
+MAX_HISTORY = _LIMITS["maxHistory"]
+MAX_TRADES_PER_DAY = _LIMITS["maxTradesPerDay"]
+# paths x days simulated x mean trades per day: the work a request may ask for.
+MAX_PATH_STEPS = _LIMITS["maxPathSteps"]
 # Money amounts above this are rejected (keeps float64 sums exact to cents).
 MAX_AMOUNT = 1e12
 

@@ -28,6 +28,7 @@ from ray import serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from . import ENGINE_VERSION
 from .engine import chunk_plan, run_inline
 from .fanout import INLINE_MAX_CHUNKS, run_tasks_async
 from .request_mapping import to_spec
@@ -63,6 +64,11 @@ class MonteCarloSimulator:
         else:
             outcomes = await run_tasks_async(spec, request.seed, paths)
         return await asyncio.to_thread(build_response, request, outcomes, started)
+
+    @simulator_api.get("/version")
+    async def version(self) -> Dict[str, Any]:
+        """The engine version: the operator keys result reuse on it."""
+        return {"engineVersion": ENGINE_VERSION}
 
     def check_health(self) -> None:
         """Replica health for the Serve controller: raising marks it unhealthy.

@@ -1,48 +1,69 @@
-// SimulationStore on Prisma. Every failure to reach the database becomes a
-// TransientError with reason DatabaseUnavailable, which the reconciler
-// reports on the simulation and retries with backoff.
-
-import type { NewRun, RunRow, SimulationStore } from "../controllers/simulation/ports.ts";
+// SimulationStore on Prisma. Failures become StoreUnavailableError (retry)
+// or StoreError (the database refused), see database-errors.ts.
+import type {
+  ActiveRun,
+  NewRun,
+  RunRow,
+  SimulationStore,
+} from "../controllers/simulation/ports.ts";
 import type { SimulationJob } from "../generated/prisma/client.ts";
-import { TransientError } from "../runtime/errors.ts";
+import { databaseError } from "./database-errors.ts";
 import type { PrismaClient } from "./prisma.ts";
 
-const ACTIVE = ["pending", "running"] as const;
+const ACTIVE = { in: ["pending" as const, "running" as const] };
 
 function toRow(job: SimulationJob): RunRow {
   return {
     id: job.id,
+    generation: Number(job.generation),
     status: job.status,
     attempts: job.attempts,
     failures: job.failures,
     result: job.result,
+    failureReason: job.failureReason,
     error: job.error,
     createdAt: job.createdAt,
+    startedAt: job.startedAt,
     completedAt: job.completedAt,
     requestHash: job.requestHash,
     seed: Number(job.seed),
   };
 }
 
-async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
+async function db<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const message = err instanceof Error ? err.message.split("\n").at(-1) : String(err);
-    throw new TransientError("DatabaseUnavailable", `database ${what}: ${message}`, { cause: err });
+    throw databaseError(operation, err);
   }
 }
 
 export function createSimulationStore(prisma: PrismaClient): SimulationStore {
   const jobs = prisma.simulationJob;
+  const update = (
+    operation: string,
+    id: string,
+    data: Parameters<typeof jobs.updateMany>[0]["data"],
+  ) =>
+    db(operation, async () => {
+      await jobs.updateMany({ where: { id, status: ACTIVE }, data });
+    });
+  const cancel = (operation: string, where: Parameters<typeof jobs.updateMany>[0]["where"]) =>
+    db(operation, async () => {
+      const data = { status: "cancelled", completedAt: new Date() } as const;
+      return (await jobs.updateMany({ where: { ...where, status: ACTIVE }, data })).count;
+    });
   return {
-    ensureRun: (run: NewRun) =>
-      db("ensureRun", async () =>
+    runsOf: (uid) =>
+      db("reading the runs", async () => (await jobs.findMany({ where: { uid } })).map(toRow)),
+    createRun: (run: NewRun) =>
+      db("recording the run", async () =>
         toRow(
           await jobs.upsert({
             where: { uid_generation: { uid: run.uid, generation: BigInt(run.generation) } },
             update: {},
             create: {
+              id: run.id,
               namespace: run.namespace,
               name: run.name,
               uid: run.uid,
@@ -57,55 +78,54 @@ export function createSimulationStore(prisma: PrismaClient): SimulationStore {
         ),
       ),
     findReusable: (requestHash, excludeId) =>
-      db("findReusable", async () => {
+      db("looking up a reusable result", async () => {
         const job = await jobs.findFirst({
           where: { requestHash, status: "completed", id: { not: excludeId } },
-          orderBy: { completedAt: "asc" },
+          orderBy: { completedAt: "desc" },
         });
         return job ? toRow(job) : undefined;
       }),
-    markStarted: (id) =>
-      db("markStarted", async () => {
-        const now = new Date();
-        await jobs.updateMany({
-          where: { id, status: { in: [...ACTIVE] } },
-          data: { status: "running", attempts: { increment: 1 }, startedAt: now },
-        });
+    markStarted: (id, startedAt) =>
+      update("marking the run started", id, {
+        status: "running",
+        attempts: { increment: 1 },
+        startedAt,
       }),
     complete: (id, result) =>
-      db("complete", async () => {
-        await jobs.updateMany({
-          where: { id, status: { in: [...ACTIVE] } },
-          data: {
-            status: "completed",
-            result: result as object,
-            error: null,
-            completedAt: new Date(),
-          },
-        });
+      update("storing the result", id, {
+        status: "completed",
+        result: result as object,
+        failureReason: null,
+        error: null,
+        completedAt: new Date(),
       }),
     recordFailure: (id, message) =>
-      db("recordFailure", async () => {
-        await jobs.updateMany({
-          where: { id, status: { in: [...ACTIVE] } },
-          data: { status: "pending", failures: { increment: 1 }, error: message },
-        });
+      update("recording a failed execution", id, {
+        status: "pending",
+        failures: { increment: 1 },
+        error: message,
       }),
+    markPending: (id) => update("returning the run to pending", id, { status: "pending" }),
     fail: (id, reason, message) =>
-      db("fail", async () => {
-        await jobs.updateMany({
-          where: { id, status: { in: [...ACTIVE] } },
-          data: { status: "failed", error: `${reason}: ${message}`, completedAt: new Date() },
-        });
+      update("failing the run", id, {
+        status: "failed",
+        failureReason: reason,
+        error: message,
+        completedAt: new Date(),
       }),
-    cancelAll: (uid) =>
-      db("cancelAll", async () => {
-        const { count } = await jobs.updateMany({
-          where: { uid, status: { in: [...ACTIVE] } },
-          data: { status: "cancelled", completedAt: new Date() },
+    cancelOtherGenerations: (uid, generation) =>
+      cancel("cancelling earlier generations", { uid, generation: { not: BigInt(generation) } }),
+    cancelAll: (uid) => cancel("cancelling the runs", { uid }),
+    activeRuns: () =>
+      db("listing active runs", async () => {
+        const rows = await jobs.findMany({
+          where: { status: ACTIVE },
+          select: { id: true, uid: true, namespace: true, createdAt: true },
+          orderBy: { createdAt: "asc" },
         });
-        return count;
+        return rows satisfies ActiveRun[];
       }),
+    cancelRuns: (ids) => cancel("cancelling orphaned runs", { id: { in: [...ids] } }),
     ping: () =>
       db("ping", async () => {
         await prisma.$queryRaw`SELECT 1`;

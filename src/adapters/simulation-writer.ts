@@ -1,6 +1,8 @@
-// Kubernetes writes of the simulation controller: the status subresource
-// (guarded by resourceVersion), finalizers (a JSON patch that tests the
-// resourceVersion first) and core/v1 Events.
+// Kubernetes writes of the simulation controller: the status subresource and
+// the finalizers, each a JSON patch that sets metadata.resourceVersion, which
+// the API server takes as a precondition and answers 409 Conflict when stale
+// (a JSON-patch `test` op would fail with 422, which reads as a bad request);
+// deletion with a uid precondition; core/v1 Events.
 import { API_VERSION } from "../api/group.ts";
 import { SimulationResource } from "../api/resources.ts";
 import type { SimulationStatus } from "../api/simulation.ts";
@@ -9,6 +11,7 @@ import type {
   SimulationRef,
   SimulationWriter,
 } from "../controllers/simulation/ports.ts";
+import { httpStatusOf } from "../runtime/errors.ts";
 import type { KubeRequester } from "../runtime/kube-request.ts";
 import { objectPath } from "../runtime/resource.ts";
 import { createEventRecorder } from "./events.ts";
@@ -27,7 +30,7 @@ export function createSimulationWriter(
         path: `${path(ref)}/status`,
         contentType: "application/json-patch+json",
         body: [
-          { op: "test", path: "/metadata/resourceVersion", value: ref.resourceVersion },
+          { op: "replace", path: "/metadata/resourceVersion", value: ref.resourceVersion },
           { op: "add", path: "/status", value: status },
         ],
       });
@@ -38,10 +41,23 @@ export function createSimulationWriter(
         path: path(ref),
         contentType: "application/json-patch+json",
         body: [
-          { op: "test", path: "/metadata/resourceVersion", value: ref.resourceVersion },
+          { op: "replace", path: "/metadata/resourceVersion", value: ref.resourceVersion },
           { op: "add", path: "/metadata/finalizers", value: finalizers },
         ],
       });
+    },
+    async deleteObject(ref) {
+      try {
+        await request({
+          method: "DELETE",
+          path: path(ref),
+          body: { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: ref.uid } },
+        });
+      } catch (err) {
+        // Gone already, or a new object of the same name: nothing to delete.
+        const status = httpStatusOf(err);
+        if (status !== 404 && status !== 409) throw err;
+      }
     },
     recordEvent: (ref, event: KubeEvent) =>
       record(

@@ -1,5 +1,6 @@
 // The Ray Serve simulator over HTTP (docs/engine.md has the contract). Maps
-// every way a call can end onto the four outcomes the reconciler knows.
+// every way a call can end onto the four outcomes the reconciler knows; reads
+// the engine version; asks for a job's computation to stop.
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
 import { EngineResult } from "../controllers/simulation/result-summary.ts";
@@ -8,25 +9,37 @@ import { EngineResult } from "../controllers/simulation/result-summary.ts";
 const UNAVAILABLE = new Set([404, 408, 429, 502, 503, 504]);
 
 export interface SimulatorClientOptions {
-  /** Longest a single POST /simulate may take before it counts as unavailable. */
+  /** Longest a single POST /simulate may take; past it the execution counts as failed. */
   readonly requestTimeoutMs: number;
+  /** How long an engine version read from GET /version is trusted (default 60 s). */
+  readonly versionTtlMs?: number;
   readonly fetch?: typeof fetch;
 }
 
 export function createSimulatorClient(options: SimulatorClientOptions): SimulatorClient {
   const http = options.fetch ?? fetch;
+  const engineVersion = createVersionCache(http, options.versionTtlMs ?? 60_000);
   return {
     async simulate(endpoint, request: EngineRequest, signal): Promise<SimulateOutcome> {
+      const timeout = AbortSignal.timeout(options.requestTimeoutMs);
       let response: Response;
       try {
         response = await http(`${endpoint}/simulate`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify(request),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+          signal: AbortSignal.any([signal, timeout]),
         });
       } catch (err) {
         if (signal.aborted) throw err;
+        // A request that outlives the timeout is a failed execution, not an
+        // outage: it consumes backoffLimit instead of retrying forever.
+        if (timeout.aborted) {
+          return {
+            kind: "failed",
+            message: `no answer within SIMULATOR_TIMEOUT_SECONDS (${options.requestTimeoutMs / 1000} s)`,
+          };
+        }
         return { kind: "unavailable", message: networkMessage(err) };
       }
       const text = await response.text().catch(() => "");
@@ -42,6 +55,16 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
       return { kind: "failed", message };
     },
 
+    engineVersion,
+
+    async cancel(endpoint, jobId) {
+      const response = await http(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
+        method: "DELETE",
+        signal: AbortSignal.timeout(5_000),
+      });
+      await response.body?.cancel();
+    },
+
     async health(endpoint, signal) {
       const response = await http(`${endpoint}/health`, {
         signal: signal ?? AbortSignal.timeout(3_000),
@@ -51,6 +74,31 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
         throw new Error(`simulator /health answered HTTP ${response.status}`);
       }
     },
+  };
+}
+
+/**
+ * GET /version per endpoint, kept for `ttlMs`; when a refresh fails the last
+ * version read is used, so a short outage does not stop new runs from being
+ * recorded. Throws only when the endpoint never answered.
+ */
+function createVersionCache(http: typeof fetch, ttlMs: number) {
+  const known = new Map<string, { version: string; atMs: number }>();
+  return async (endpoint: string): Promise<string> => {
+    const cached = known.get(endpoint);
+    if (cached && Date.now() - cached.atMs < ttlMs) return cached.version;
+    try {
+      const response = await http(`${endpoint}/version`, { signal: AbortSignal.timeout(5_000) });
+      const body = safeJson(await response.text()) as { engineVersion?: unknown } | undefined;
+      if (!response.ok || typeof body?.engineVersion !== "string") {
+        throw new Error(`GET /version answered HTTP ${response.status}`);
+      }
+      known.set(endpoint, { version: body.engineVersion, atMs: Date.now() });
+      return body.engineVersion;
+    } catch (err) {
+      if (cached) return cached.version;
+      throw new Error(`GET /version failed: ${networkMessage(err)}`, { cause: err });
+    }
   };
 }
 

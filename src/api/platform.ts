@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ConditionList } from "./conditions.ts";
 import { withRules } from "./rules.ts";
-import { MAX_DAYS, MAX_PATHS } from "./simulation.ts";
+import { DEFAULT_MAX_PATH_STEPS, MAX_DAYS, MAX_PATH_STEPS, MAX_PATHS } from "./simulation.ts";
 
 const dnsName = (description: string) =>
   z
@@ -66,6 +66,17 @@ const Limits = z
     maxConcurrentRuns: z.int().min(1).max(10000).default(20).meta({
       description: "Simulations of this platform in flight at once; others wait (Pending).",
     }),
+    maxPathSteps: z.number().min(1).max(MAX_PATH_STEPS).default(DEFAULT_MAX_PATH_STEPS).meta({
+      description:
+        "Largest paths x days simulated x mean trades per day a simulation may ask for (its total work).",
+    }),
+    defaultActiveDeadlineSeconds: z.int().min(1).max(604800).optional().meta({
+      description: "activeDeadlineSeconds of simulations that set none; unset means no deadline.",
+    }),
+    ttlSecondsAfterFinished: z.int().min(0).max(31_536_000).optional().meta({
+      description:
+        "ttlSecondsAfterFinished of simulations that set none; unset means finished simulations are kept.",
+    }),
   })
   .meta({ description: "Limits the simulation controller enforces for this platform." });
 
@@ -100,6 +111,7 @@ export const PlatformSpec = withRules(
       maxPaths: MAX_PATHS,
       maxHorizonDays: MAX_DAYS,
       maxConcurrentRuns: 20,
+      maxPathSteps: DEFAULT_MAX_PATH_STEPS,
     }),
   }),
   "Desired platform configuration.",

@@ -2,15 +2,21 @@
 // funded account under the firm's rules. The CRD in crds/ is generated from
 // these schemas (hack/gen-crds.ts); the controller parses with them too.
 import { z } from "zod";
+import limits from "../../ray/montecarlo_sim/limits.json" with { type: "json" };
 import { ConditionList } from "./conditions.ts";
 import { withRules } from "./rules.ts";
 
 /** Largest integer a JSON number carries exactly (and so a seed can be). */
 export const MAX_SEED = 2 ** 53 - 1;
-/** Hard bounds; a platform's `limits` may lower paths and horizon further. */
-export const MAX_PATHS = 1_000_000;
-export const MAX_DAYS = 365;
-export const MAX_HISTORY = 10_000;
+// Hard bounds, stated once in limits.json for the CRD, the controller and the
+// simulator alike; a platform's `limits` may lower them further.
+export const MAX_PATHS = limits.maxPaths;
+export const MAX_DAYS = limits.maxDays;
+export const MAX_HISTORY = limits.maxHistory;
+export const MAX_TRADES_PER_DAY = limits.maxTradesPerDay;
+/** Largest paths x days simulated x mean trades per day any simulation may ask for. */
+export const MAX_PATH_STEPS = limits.maxPathSteps;
+export const DEFAULT_MAX_PATH_STEPS = limits.defaultMaxPathSteps;
 
 const money = (description: string) => z.number().gt(0).lte(1e12).meta({ description });
 
@@ -75,7 +81,7 @@ const Rules = withRules(
 
 const TradesPerDay = withRules(
   z.object({
-    mean: z.number().gt(0).lte(100).meta({
+    mean: z.number().gt(0).lte(MAX_TRADES_PER_DAY).meta({
       description: "Trades per day: the exact count (Fixed) or the Poisson mean.",
     }),
     distribution: TradesDistribution.default("Fixed").meta({
@@ -171,6 +177,29 @@ const accountId = (description: string) =>
     .optional()
     .meta({ description });
 
+type SpecShape = {
+  assessmentId?: string | undefined;
+  rules: { maxTradingDays?: number | undefined };
+  simulation: { paths: number; horizonDays?: number | undefined };
+  trader: { tradesPerDay: { mean: number } };
+};
+
+/** Days the engine simulates: the horizon, capped by an assessment's time limit. */
+export function daysSimulated(spec: Omit<SpecShape, "trader">): number {
+  const { horizonDays } = spec.simulation;
+  const limit = spec.assessmentId !== undefined ? spec.rules.maxTradingDays : undefined;
+  return Math.min(horizonDays ?? Number.POSITIVE_INFINITY, limit ?? Number.POSITIVE_INFINITY);
+}
+
+/** The work a simulation asks for: paths x days simulated x mean trades per day. */
+export function pathSteps(spec: SpecShape): number {
+  return spec.simulation.paths * daysSimulated(spec) * spec.trader.tradesPerDay.mean;
+}
+
+// daysSimulated in CEL; 0 when neither bound is set (another rule refuses that).
+const DAYS_CEL =
+  "has(self.assessmentId) && has(self.rules.maxTradingDays) && (!has(self.simulation.horizonDays) || self.rules.maxTradingDays < self.simulation.horizonDays) ? self.rules.maxTradingDays : (has(self.simulation.horizonDays) ? self.simulation.horizonDays : 0)";
+
 export const SimulationSpec = withRules(
   z.object({
     platformRef: PlatformRef.default({ name: "default" }),
@@ -186,11 +215,15 @@ export const SimulationSpec = withRules(
     simulation: Simulation,
     activeDeadlineSeconds: z.int().min(1).max(604800).optional().meta({
       description:
-        "Seconds from the first submission after which the run fails (DeadlineExceeded).",
+        "Seconds from the first submission after which the run fails (DeadlineExceeded); time spent waiting before it is not counted. Defaults to the platform's limits.defaultActiveDeadlineSeconds.",
     }),
     backoffLimit: z.int().min(0).max(100).default(3).meta({
       description:
-        "Retries of failed executions before Failed (BackoffLimitExceeded). An unreachable backend is not a failed execution.",
+        "Retries of failed executions before Failed (BackoffLimitExceeded). An execution that fails or exceeds the simulator timeout counts; an unreachable backend does not.",
+    }),
+    ttlSecondsAfterFinished: z.int().min(0).max(31_536_000).optional().meta({
+      description:
+        "Seconds after the simulation finishes (Succeeded or Failed) when the object is deleted; its SimulationJob row is kept. Defaults to the platform's limits.ttlSecondsAfterFinished; unset there too means keep.",
     }),
   }),
   "Desired simulation.",
@@ -227,6 +260,12 @@ export const SimulationSpec = withRules(
       message:
         "an assessment needs spec.rules.maxTradingDays or spec.simulation.horizonDays to bound the days simulated",
       fieldPath: ".simulation",
+    },
+    {
+      cel: `double(self.simulation.paths) * double(${DAYS_CEL}) * self.trader.tradesPerDay.mean <= ${MAX_PATH_STEPS}.0`,
+      check: (s) => pathSteps(s) <= MAX_PATH_STEPS,
+      message: `spec.simulation.paths x days simulated x spec.trader.tradesPerDay.mean must not exceed ${MAX_PATH_STEPS} path-steps`,
+      fieldPath: ".simulation.paths",
     },
   ],
 );

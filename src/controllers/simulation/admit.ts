@@ -1,10 +1,13 @@
 // Admission by the controller: what the CRD schema cannot judge. The spec is
 // re-validated with zod (objects admitted before a rule existed, or created
-// with validation off) and checked against the platform's limits.
+// with validation off), the platform must exist and be valid, and a new run
+// must fit the platform's limits. Limits are judged once per generation:
+// decide() checks them only before the run's row exists, so lowering a limit
+// never fails a run that was already admitted.
 import type { z } from "zod";
 import { PlatformSpec, platformEndpoint } from "../../api/platform.ts";
-import { SimulationSpec } from "../../api/simulation.ts";
-import { daysSimulated, effectiveSeed, engineInputs, requestHash } from "./engine-request.ts";
+import { daysSimulated, pathSteps, SimulationSpec } from "../../api/simulation.ts";
+import { effectiveSeed } from "./engine-request.ts";
 import { Reason } from "./reasons.ts";
 
 export interface Admitted {
@@ -16,7 +19,6 @@ export interface Admitted {
     readonly endpoint: string;
   };
   readonly seed: number;
-  readonly requestHash: string;
 }
 
 export interface Refused {
@@ -65,28 +67,28 @@ export function admit(
       message: `MonteCarloPlatform ${name} is invalid: ${describeIssues(platform.error, "spec")}`,
     };
   }
-  const limitError = exceedsLimits(spec, platform.data, name);
-  if (limitError) {
-    return { admitted: false, phase: "Failed", reason: Reason.InvalidSpec, message: limitError };
-  }
-  const seed = effectiveSeed(spec);
   return {
     admitted: true,
     spec,
     platform: { name, spec: platform.data, endpoint: platformEndpoint(platform.data) },
-    seed,
-    requestHash: requestHash({ seed, ...engineInputs(spec) }),
+    seed: effectiveSeed(spec),
   };
 }
 
-function exceedsLimits(spec: SimulationSpec, platform: PlatformSpec, name: string) {
-  const { maxPaths, maxHorizonDays } = platform.limits;
+/** Why a new run of `spec` exceeds the platform's limits, or undefined when it fits. */
+export function exceedsLimits(spec: SimulationSpec, platform: Admitted["platform"]) {
+  const { maxPaths, maxHorizonDays, maxPathSteps } = platform.spec.limits;
+  const name = platform.name;
   if (spec.simulation.paths > maxPaths) {
     return `spec.simulation.paths ${spec.simulation.paths} exceeds MonteCarloPlatform ${name}'s limits.maxPaths ${maxPaths}`;
   }
   const days = daysSimulated(spec);
   if (days > maxHorizonDays) {
     return `the days simulated (${days}, from spec.simulation.horizonDays or spec.rules.maxTradingDays) exceed MonteCarloPlatform ${name}'s limits.maxHorizonDays ${maxHorizonDays}`;
+  }
+  const steps = pathSteps(spec);
+  if (steps > maxPathSteps) {
+    return `the work asked for, ${steps} path-steps (spec.simulation.paths ${spec.simulation.paths} x ${days} days x spec.trader.tradesPerDay.mean ${spec.trader.tradesPerDay.mean}), exceeds MonteCarloPlatform ${name}'s limits.maxPathSteps ${maxPathSteps}`;
   }
   return undefined;
 }

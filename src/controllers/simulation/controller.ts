@@ -3,6 +3,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { createSimulationWriter } from "../../adapters/simulation-writer.ts";
+import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
 import { PlatformResource, SimulationResource } from "../../api/resources.ts";
 import { createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
@@ -11,7 +12,7 @@ import type { KubeRequester } from "../../runtime/kube-request.ts";
 import type { Registry } from "../../runtime/metrics.ts";
 import { Executions } from "./executions.ts";
 import { createSimulationMetrics } from "./metrics.ts";
-import { type PlatformObject, platformNameOf, type SimulationObject } from "./objects.ts";
+import { startOrphanSweeps } from "./orphan-sweep.ts";
 import type { SimulationStore, SimulatorClient } from "./ports.ts";
 import { createSimulationReconciler } from "./reconciler.ts";
 import { isTerminal } from "./status.ts";
@@ -30,6 +31,10 @@ export interface SimulationControllerOptions {
   readonly identity: string;
   /** Only simulations in this namespace; empty for all. */
   readonly namespace: string;
+  /** A deleted simulation keeps its finalizer this long while the database is down. */
+  readonly finalizerGraceMs: number;
+  /** How often the leader cancels the active rows of simulations that no longer exist. */
+  readonly orphanSweepMs: number;
 }
 
 export function createSimulationController(options: SimulationControllerOptions) {
@@ -60,6 +65,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     metrics: createSimulationMetrics(options.registry),
     now: () => new Date(),
     random: Math.random,
+    finalizerGraceMs: options.finalizerGraceMs,
   });
   const controller = createController({
     name: "montecarlosimulation",
@@ -81,10 +87,27 @@ export function createSimulationController(options: SimulationControllerOptions)
       )
       .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
   );
+  const startSweeps = (signal: AbortSignal) =>
+    startOrphanSweeps(
+      {
+        store: options.store,
+        liveUids: () =>
+          simulations.hasSynced()
+            ? new Set(simulations.list().map((s) => s.metadata.uid))
+            : undefined,
+        namespace: options.namespace,
+        now: () => new Date(),
+        graceMs: options.finalizerGraceMs,
+        log: logger.child({ controller: "montecarlosimulation" }),
+      },
+      options.orphanSweepMs,
+      signal,
+    );
   return {
     controller,
     informers: [simulations, platforms],
     executions,
     platforms,
+    startSweeps,
   };
 }

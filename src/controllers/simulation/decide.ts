@@ -1,262 +1,309 @@
-// The pure core of the simulation reconciler: from what was observed (the
-// object's generation and status, its SimulationJob row, the in-memory
-// execution and retry gate, the clock) to what to do and what the status
-// says. A chain of small policies, first match wins, in the order below.
-import type { SimulationSpec } from "../../api/simulation.ts";
-import type { Admitted } from "./admit.ts";
+// The pure core of the simulation reconciler: from one Observation (the
+// object, its platform, its SimulationJob rows, the in-memory execution,
+// retry gate and slots, the clock) to one Decision: the durable actions to
+// carry out, in order, and the status to publish. Nothing adjusts a decision
+// after it is made. docs/simulation.md has the state machine as a table.
+import type { SimulationObject } from "../../api/objects.ts";
+import type { SimulationStatus } from "../../api/simulation.ts";
+import { type Admitted, exceedsLimits, type Refused } from "./admit.ts";
+import { unavailableDelayMs, waitRecheckMs } from "./backoff.ts";
+import { type EngineRequest, engineInputs, runIdOf } from "./engine-request.ts";
 import type { ExecutionSnapshot, RetryGate } from "./executions.ts";
-import type { RunRow } from "./ports.ts";
+import type { NewRun, RunRow } from "./ports.ts";
 import { Reason } from "./reasons.ts";
-import { EngineResult } from "./result-summary.ts";
+import { decideRun, type RunDecision } from "./run-policies.ts";
+import { buildStatus, type StatusInput } from "./status.ts";
 
 export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
 
-export type RunAction =
-  | { readonly type: "submit" }
+export type Action =
+  /** Take a slot on the platform. Always first, so no await separates it from observing the slots. */
+  | { readonly type: "reserve" }
+  /** Cancel the active rows of other generations and forget their executions, gates and waits. */
+  | {
+      readonly type: "cancelStale";
+      readonly runKeys: readonly string[];
+      /** Jobs of the stale rows, to stop on the simulator. */
+      readonly jobIds: readonly string[];
+      /** Whether the rows need cancelling in the database. */
+      readonly rows: boolean;
+    }
+  | { readonly type: "createRow"; readonly run: NewRun }
+  | { readonly type: "markStarted"; readonly at: Date }
+  | { readonly type: "launch"; readonly request: EngineRequest }
   /** Persist the full result in the row (from this execution or a reused row). */
   | { readonly type: "complete"; readonly result: unknown }
   | { readonly type: "recordFailure"; readonly message: string }
+  | { readonly type: "markPending" }
   | { readonly type: "fail"; readonly reason: Reason; readonly message: string }
-  | { readonly type: "abort" }
-  /** Forget the settled execution (its outcome is being persisted now). */
-  | { readonly type: "clearExecution" }
-  | { readonly type: "setGate"; readonly gate: RetryGate | undefined };
+  /** The outcome is persisted: free the slot. */
+  | { readonly type: "release" }
+  /** Abandon the execution; `cancel` also stops the simulator's computation. */
+  | { readonly type: "abort"; readonly cancel: boolean }
+  | { readonly type: "setGate"; readonly gate: RetryGate | undefined }
+  | { readonly type: "wait" }
+  | { readonly type: "deleteObject" };
 
-export interface RunDecision {
-  readonly phase: Phase;
-  readonly reason: Reason;
-  readonly message: string;
-  /** The engine result to summarise in status (Succeeded only). */
-  readonly result?: EngineResult;
-  readonly reusedFromJobId?: string;
-  readonly actions: readonly RunAction[];
+export interface Decision {
+  readonly actions: readonly Action[];
+  /** The status to publish; written only if it differs from the stored one. */
+  readonly status?: SimulationStatus;
   readonly requeueAfterMs?: number;
 }
 
-export interface RunObservation {
-  readonly admission: Admitted;
-  readonly run: RunRow;
-  readonly reusable: RunRow | undefined;
-  readonly execution: ExecutionSnapshot | undefined;
-  readonly gate: RetryGate | undefined;
-  /** Executions in flight on the platform, this one excluded. */
-  readonly runningOnPlatform: number;
-  readonly nowMs: number;
+interface Base {
+  readonly sim: SimulationObject;
+  readonly now: Date;
   /** Uniform [0, 1) for jitter; injected to keep this pure. */
   readonly random: number;
 }
 
-/** Waiting for an unreachable backend: 5 s doubling to 5 min, +0-50% jitter. */
-export function unavailableDelayMs(streak: number, random: number): number {
-  return Math.min(5_000 * 2 ** Math.max(0, streak - 1), 300_000) * (1 + 0.5 * random);
+export interface ActiveObservation extends Base {
+  readonly kind: "active";
+  readonly admission: Admitted;
+  /** Every row of the object, all generations. */
+  readonly rows: readonly RunRow[];
+  /** The hash of this generation's computation (its row's, or the one a new row gets). */
+  readonly requestHash: string | undefined;
+  /** Why the simulator's engine version (needed for a new row's hash) could not be read. */
+  readonly versionError: string | undefined;
+  readonly reusable: RunRow | undefined;
+  readonly execution: ExecutionSnapshot | undefined;
+  readonly gate: RetryGate | undefined;
+  /** Run keys of other generations still holding memory (slots, gates, places in line). */
+  readonly others: readonly string[];
+  /** Slots held on the platform by other runs. */
+  readonly inFlight: number;
 }
 
-/** After a failed execution: 10 s doubling to 6 min, as the Job controller does, +0-50% jitter. */
-export function failureDelayMs(failures: number, random: number): number {
-  return Math.min(10_000 * 2 ** Math.max(0, failures - 1), 360_000) * (1 + 0.5 * random);
+export type Observation =
+  | (Base & { readonly kind: "terminal"; readonly ttlSeconds: number | undefined })
+  | (Base & {
+      readonly kind: "refused";
+      readonly refusal: Refused;
+      readonly others: readonly string[];
+    })
+  /** Still in line for a slot on a platform that is still full: nothing was read. */
+  | (Base & { readonly kind: "waiting" })
+  | ActiveObservation;
+
+export function decide(o: Observation): Decision {
+  switch (o.kind) {
+    case "terminal":
+      return decideTerminal(o);
+    case "refused":
+      return decideRefused(o);
+    case "waiting":
+      return { actions: [], requeueAfterMs: waitRecheckMs(o.random) };
+    case "active":
+      return decideActive(o);
+  }
 }
 
-/** An absolute time in messages: a relative one would change the status at every reconcile. */
-const retryTime = (ms: number) => new Date(Math.ceil(ms / 1000) * 1000).toISOString();
-
-/** How long until the deadline, or undefined when the spec sets none. */
-function deadlineLeftMs(spec: SimulationSpec, run: RunRow, nowMs: number): number | undefined {
-  if (spec.activeDeadlineSeconds === undefined) return undefined;
-  return run.createdAt.getTime() + spec.activeDeadlineSeconds * 1000 - nowMs;
+/** A finished simulation is deleted once its ttlSecondsAfterFinished has passed. */
+function decideTerminal(o: Base & { ttlSeconds: number | undefined }): Decision {
+  const completed = Date.parse(o.sim.status?.completionTime ?? "");
+  if (o.ttlSeconds === undefined || Number.isNaN(completed)) return { actions: [] };
+  const left = completed + o.ttlSeconds * 1000 - o.now.getTime();
+  if (left <= 0) return { actions: [{ type: "deleteObject" }] };
+  return { actions: [], requeueAfterMs: left };
 }
 
-export function decideRun(o: RunObservation): RunDecision {
-  return (
-    fromTerminalRow(o) ??
-    fromSettledExecution(o) ??
-    fromDeadline(o) ??
-    fromReusable(o) ??
-    fromRunningExecution(o) ??
-    fromRetryGate(o) ??
-    fromConcurrency(o) ??
-    submit(o)
-  );
+function decideRefused(o: Base & { refusal: Refused; others: readonly string[] }): Decision {
+  const { phase, reason, message } = o.refusal;
+  // A refused generation stops the runs of earlier ones; a Pending refusal
+  // (no platform yet) touches no database.
+  const rows = phase === "Failed";
+  const stale = rows || o.others.length > 0 ? [cancelStale(o.others, [], rows)] : [];
+  return {
+    actions: stale,
+    status: statusOf(o, { phase, reason, message, accepted: false }),
+  };
 }
 
-function fromTerminalRow({ run }: RunObservation): RunDecision | undefined {
-  switch (run.status) {
-    case "completed":
-      return succeeded(run.result, [], Reason.Completed, "the simulation completed");
-    case "failed": {
-      const [reason, ...rest] = (run.error ?? "").split(": ");
-      const known = Object.values(Reason).find((r) => r === reason);
-      return {
+function decideActive(o: ActiveObservation): Decision {
+  const generation = o.sim.metadata.generation;
+  const staleRows = o.rows.filter((r) => r.generation !== generation && isActive(r));
+  const stale =
+    staleRows.length > 0 || o.others.length > 0
+      ? [
+          cancelStale(
+            o.others,
+            staleRows.map((r) => r.id),
+            staleRows.length > 0,
+          ),
+        ]
+      : [];
+  const existing = o.rows.find((r) => r.generation === generation);
+  if (existing) return assemble(o, existing, stale, undefined);
+
+  const overLimit = exceedsLimits(o.admission.spec, o.admission.platform);
+  if (overLimit) {
+    return {
+      actions: stale,
+      status: statusOf(o, {
         phase: "Failed",
-        reason: known ?? Reason.BackoffLimitExceeded,
-        message: known ? rest.join(": ") : (run.error ?? "the simulation failed"),
-        actions: [],
-      };
-    }
-    case "cancelled":
-      return {
-        phase: "Failed",
-        reason: Reason.Cancelled,
-        message: "the run was cancelled",
-        actions: [],
-      };
-    default:
-      return undefined;
+        reason: Reason.InvalidSpec,
+        message: overLimit,
+        accepted: false,
+      }),
+    };
   }
+  if (o.requestHash === undefined) return versionUnavailable(o, stale);
+  const run = newRun(o, o.requestHash);
+  return assemble(o, virtualRow(run), stale, run);
 }
 
-function fromSettledExecution(o: RunObservation): RunDecision | undefined {
-  const outcome = o.execution?.state === "settled" ? o.execution.outcome : undefined;
-  if (!outcome) return undefined;
-  const clear = { type: "clearExecution" } as const;
-  switch (outcome.kind) {
-    case "ok":
-      return succeeded(
-        outcome.result,
-        [{ type: "complete", result: outcome.result }, clear, { type: "setGate", gate: undefined }],
-        Reason.Completed,
-        "the simulation completed",
-      );
-    case "rejected":
-      return failed(Reason.InvalidSpec, `the simulator rejected the request: ${outcome.message}`, [
-        clear,
-      ]);
-    case "failed": {
-      const failures = o.run.failures + 1;
-      const limit = o.admission.spec.backoffLimit;
-      if (failures > limit) {
-        return failed(
-          Reason.BackoffLimitExceeded,
-          `${failures} failed executions, backoffLimit ${limit}; last: ${outcome.message}`,
-          [clear],
-        );
-      }
-      const delay = failureDelayMs(failures, o.random);
-      const gate = {
-        atMs: o.nowMs + delay,
-        streak: 0,
-        reason: Reason.RetryBackoff,
-        message: `execution ${failures} of at most ${limit + 1} failed (${outcome.message}); next attempt at ${retryTime(o.nowMs + delay)}`,
-      } as const;
-      return {
+/** The run's decision with the stale-run cleanup and row creation around it, `reserve` first. */
+function assemble(
+  o: ActiveObservation,
+  row: RunRow,
+  stale: readonly Action[],
+  created: NewRun | undefined,
+): Decision {
+  const run = decideRun({ ...o, row });
+  const reserve = run.actions.filter((a) => a.type === "reserve");
+  const rest = run.actions.filter((a) => a.type !== "reserve");
+  const create: Action[] = created ? [{ type: "createRow", run: created }] : [];
+  return {
+    actions: [...reserve, ...stale, ...create, ...rest],
+    status: statusOf(o, runStatusInput(run, row, o.now)),
+    ...(run.requeueAfterMs !== undefined
+      ? { requeueAfterMs: Math.max(1, Math.ceil(run.requeueAfterMs)) }
+      : {}),
+  };
+}
+
+function runStatusInput(
+  run: RunDecision,
+  row: RunRow,
+  now: Date,
+): Omit<StatusInput, "generation" | "now"> {
+  const submitted = run.actions.some((a) => a.type === "launch");
+  return {
+    phase: run.phase,
+    reason: run.reason,
+    message: run.message,
+    accepted: true,
+    run: {
+      id: row.id,
+      seed: row.seed,
+      attempts: row.attempts + (submitted ? 1 : 0),
+      startedAt: row.startedAt ?? (submitted ? now : null),
+      completedAt: row.completedAt,
+    },
+    ...(run.result ? { result: run.result } : {}),
+    ...(run.reusedFromJobId ? { reusedFromJobId: run.reusedFromJobId } : {}),
+  };
+}
+
+function versionUnavailable(o: ActiveObservation, stale: readonly Action[]): Decision {
+  const streak = (o.gate?.streak ?? 0) + 1;
+  const atMs = o.now.getTime() + unavailableDelayMs(streak, o.random);
+  const gate: RetryGate = {
+    atMs,
+    streak,
+    reason: Reason.BackendUnavailable,
+    message: `cannot read the engine version of the simulator at ${o.admission.platform.endpoint} (${o.versionError ?? "unknown error"}); attempt ${streak}, next at ${new Date(Math.ceil(atMs / 1000) * 1000).toISOString()}`,
+  };
+  if (o.gate && o.gate.atMs > o.now.getTime()) {
+    return {
+      actions: stale,
+      status: statusOf(o, {
         phase: "Pending",
-        reason: gate.reason,
-        message: gate.message,
-        actions: [
-          { type: "recordFailure", message: outcome.message },
-          clear,
-          { type: "setGate", gate },
-        ],
-        requeueAfterMs: delay,
-      };
-    }
-    case "unavailable": {
-      const streak = (o.gate?.streak ?? 0) + 1;
-      const delay = unavailableDelayMs(streak, o.random);
-      const gate = {
-        atMs: o.nowMs + delay,
-        streak,
-        reason: Reason.BackendUnavailable,
-        message: `the simulator at ${o.admission.platform.endpoint} is unavailable (${outcome.message}); attempt ${streak}, next at ${retryTime(o.nowMs + delay)}`,
-      } as const;
-      return {
-        phase: "Pending",
-        reason: gate.reason,
-        message: gate.message,
-        actions: [clear, { type: "setGate", gate }],
-        requeueAfterMs: delay,
-      };
-    }
+        reason: o.gate.reason,
+        message: o.gate.message,
+        accepted: true,
+      }),
+      requeueAfterMs: Math.ceil(o.gate.atMs - o.now.getTime()),
+    };
   }
-}
-
-function fromDeadline(o: RunObservation): RunDecision | undefined {
-  const left = deadlineLeftMs(o.admission.spec, o.run, o.nowMs);
-  if (left === undefined || left > 0) return undefined;
-  return failed(
-    Reason.DeadlineExceeded,
-    `the run did not finish within activeDeadlineSeconds ${o.admission.spec.activeDeadlineSeconds}`,
-    [{ type: "abort" }],
-  );
-}
-
-function fromReusable({ reusable }: RunObservation): RunDecision | undefined {
-  if (!reusable) return undefined;
-  const decision = succeeded(
-    reusable.result,
-    [{ type: "complete", result: reusable.result }],
-    Reason.ResultReused,
-    `reused the result of run ${reusable.id}: identical request and seed`,
-  );
-  return decision.phase === "Succeeded" ? { ...decision, reusedFromJobId: reusable.id } : undefined;
-}
-
-function fromRunningExecution(o: RunObservation): RunDecision | undefined {
-  if (o.execution?.state !== "running") return undefined;
-  return running(o);
-}
-
-function fromRetryGate(o: RunObservation): RunDecision | undefined {
-  if (!o.gate || o.gate.atMs <= o.nowMs) return undefined;
   return {
+    actions: [...stale, { type: "setGate", gate }],
+    status: statusOf(o, {
+      phase: "Pending",
+      reason: gate.reason,
+      message: gate.message,
+      accepted: true,
+    }),
+    requeueAfterMs: Math.ceil(atMs - o.now.getTime()),
+  };
+}
+
+function newRun(o: ActiveObservation, requestHash: string): NewRun {
+  const { metadata } = o.sim;
+  const { spec, seed } = o.admission;
+  return {
+    id: runIdOf(metadata.uid, metadata.generation),
+    namespace: metadata.namespace,
+    name: metadata.name,
+    uid: metadata.uid,
+    generation: metadata.generation,
+    assessmentId: spec.assessmentId,
+    fundedAccountId: spec.fundedAccountId,
+    inputData: { ...engineInputs(spec), seed },
+    requestHash,
+    seed,
+  };
+}
+
+/** The row createRow will write, as decide sees it before it exists. */
+function virtualRow(run: NewRun): RunRow {
+  return {
+    id: run.id,
+    generation: run.generation,
+    status: "pending",
+    attempts: 0,
+    failures: 0,
+    result: null,
+    failureReason: null,
+    error: null,
+    createdAt: new Date(0),
+    startedAt: null,
+    completedAt: null,
+    requestHash: run.requestHash,
+    seed: run.seed,
+  };
+}
+
+const cancelStale = (
+  runKeys: readonly string[],
+  jobIds: readonly string[],
+  rows: boolean,
+): Action => ({ type: "cancelStale", runKeys, jobIds, rows });
+
+export const isActive = (row: RunRow) => row.status === "pending" || row.status === "running";
+
+function statusOf(o: Base, input: Omit<StatusInput, "generation" | "now">): SimulationStatus {
+  return buildStatus(o.sim.status, { ...input, generation: o.sim.metadata.generation, now: o.now });
+}
+
+/**
+ * The status while the database fails: Pending with the error's reason
+ * (DatabaseUnavailable or DatabaseError) and its message, which the store
+ * keeps free of hosts, users and SQL. The run fields already published stay.
+ */
+export function storeFailureStatus(
+  o: Base,
+  error: { readonly reason: string; readonly message: string },
+): SimulationStatus {
+  const previous = o.sim.status;
+  const sameGeneration = previous?.observedGeneration === o.sim.metadata.generation;
+  const run =
+    sameGeneration && previous?.jobId !== undefined && previous.seed !== undefined
+      ? {
+          id: previous.jobId,
+          seed: previous.seed,
+          attempts: previous.attempts ?? 0,
+          startedAt: previous.startTime ? new Date(previous.startTime) : null,
+          completedAt: null,
+        }
+      : undefined;
+  return statusOf(o, {
     phase: "Pending",
-    reason: o.gate.reason,
-    message: o.gate.message,
-    actions: [],
-    requeueAfterMs: o.gate.atMs - o.nowMs,
-  };
-}
-
-function fromConcurrency(o: RunObservation): RunDecision | undefined {
-  const limit = o.admission.platform.spec.limits.maxConcurrentRuns;
-  if (o.runningOnPlatform < limit) return undefined;
-  return {
-    phase: "Pending",
-    reason: Reason.ConcurrencyLimitReached,
-    message: `${o.runningOnPlatform} runs in flight on MonteCarloPlatform ${o.admission.platform.name} (limits.maxConcurrentRuns ${limit})`,
-    actions: [],
-    requeueAfterMs: 2_000 + 3_000 * o.random,
-  };
-}
-
-function submit(o: RunObservation): RunDecision {
-  return { ...running(o), actions: [{ type: "submit" }] };
-}
-
-/** One message for the whole Running phase, so that reconciles in it write nothing. */
-function running(o: RunObservation): RunDecision {
-  const message = `running on ${o.admission.platform.endpoint}`;
-  const left = deadlineLeftMs(o.admission.spec, o.run, o.nowMs);
-  return {
-    phase: "Running",
-    reason: Reason.Running,
-    message,
-    actions: [],
-    ...(left !== undefined ? { requeueAfterMs: left } : {}),
-  };
-}
-
-function succeeded(
-  result: unknown,
-  actions: readonly RunAction[],
-  reason: Reason,
-  message: string,
-): RunDecision {
-  const parsed = EngineResult.safeParse(result);
-  if (!parsed.success) {
-    return failed(
-      Reason.InvalidResult,
-      `the stored result is not a simulator result: ${parsed.error.message}`,
-      [...actions.filter((a) => a.type !== "complete")],
-    );
-  }
-  return { phase: "Succeeded", reason, message, result: parsed.data, actions };
-}
-
-function failed(reason: Reason, message: string, actions: readonly RunAction[]): RunDecision {
-  return {
-    phase: "Failed",
-    reason,
-    message,
-    actions: [...actions, { type: "fail", reason, message }],
-  };
+    reason: error.reason as Reason,
+    message: error.message,
+    accepted: true,
+    ...(run ? { run } : {}),
+  });
 }

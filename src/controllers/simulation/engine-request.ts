@@ -1,8 +1,8 @@
 // Builds the simulator's POST /simulate body from a validated spec (the
 // contract in docs/engine.md), the seed it runs with, and the hash that
 // identifies the computation for result reuse.
+import { canonicalJson, sha256Hex } from "../../api/canonical-json.ts";
 import { MAX_SEED, type SimulationSpec } from "../../api/simulation.ts";
-import { canonicalJson, sha256Hex } from "./canonical-json.ts";
 
 export interface EngineRequest {
   readonly jobId: string;
@@ -37,9 +37,20 @@ export function effectiveSeed(spec: SimulationSpec): number {
   return Number(BigInt(`0x${digest.slice(0, 16)}`) & BigInt(MAX_SEED));
 }
 
-/** Identifies a computation: equal hashes give bit-identical results. */
-export function requestHash(inputs: Omit<EngineRequest, "jobId">): string {
-  return sha256Hex(canonicalJson(inputs));
+/**
+ * Identifies a computation: equal hashes give bit-identical results. The
+ * engine version is part of it, so results of an older engine are not reused.
+ */
+export function requestHash(inputs: Omit<EngineRequest, "jobId">, engineVersion: string): string {
+  return sha256Hex(canonicalJson({ ...inputs, engineVersion }));
+}
+
+/** The row id of a generation, derived so that creating it twice finds the same row. */
+export function runIdOf(uid: string, generation: number): string {
+  const hex = sha256Hex(`${uid}/${generation}`);
+  // Shaped as a UUID (version nibble 5, variant 10xx), like the ids Prisma generates.
+  const variant = ((Number.parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export function buildEngineRequest(
@@ -48,11 +59,4 @@ export function buildEngineRequest(
   seed: number,
 ): EngineRequest {
   return { jobId, seed, ...engineInputs(spec) };
-}
-
-/** Days the engine simulates: the horizon, capped by an assessment's time limit. */
-export function daysSimulated(spec: SimulationSpec): number {
-  const { horizonDays } = spec.simulation;
-  const limit = spec.assessmentId !== undefined ? spec.rules.maxTradingDays : undefined;
-  return Math.min(horizonDays ?? Number.POSITIVE_INFINITY, limit ?? Number.POSITIVE_INFINITY);
 }

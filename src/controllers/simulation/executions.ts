@@ -1,23 +1,24 @@
-// In-flight executions of POST /simulate, kept in memory by the leader. An
-// execution outlives the reconcile that started it; when it settles it
-// enqueues its object, and the next reconcile persists the outcome. The
-// durable record is the SimulationJob row: after a restart, a row left
-// `running` without an execution here is submitted again (same job id and
-// seed, so the same result).
+// In-flight executions of POST /simulate, kept in memory by the leader, and
+// the slots they hold on their platform. An execution outlives the reconcile
+// that started it; when it settles it enqueues its object, and the next
+// reconcile persists the outcome and releases the slot. The durable record
+// is the SimulationJob row: after a restart, a row left `running` without an
+// execution here is submitted again (same job id and seed, same result).
+//
+// A slot is held from reserve() until release() or abort(), so a settled
+// outcome still counts until it is persisted: at no moment are more rows
+// `running` on a platform than its maxConcurrentRuns. reserve() is
+// synchronous, and the reconciler calls it with no await between reading
+// inFlight() and reserving, so parallel workers cannot both take the last
+// slot. Simulations that wait for a slot queue here, first come first
+// woken, and a freed slot wakes the next of them.
 import type { SimulateOutcome } from "./ports.ts";
 
 export interface ExecutionSnapshot {
-  readonly state: "running" | "settled";
+  /** starting: slot reserved, row being marked; running: request in flight. */
+  readonly state: "starting" | "running" | "settled";
   readonly outcome?: SimulateOutcome;
   readonly platform: string;
-}
-
-interface Execution {
-  readonly key: string;
-  readonly platform: string;
-  readonly abort: AbortController;
-  readonly done: Promise<void>;
-  outcome?: SimulateOutcome;
 }
 
 /**
@@ -32,79 +33,114 @@ export interface RetryGate {
   readonly message: string;
 }
 
-export class Executions {
-  readonly #running = new Map<string, Execution>();
-  readonly #gates = new Map<string, RetryGate>();
-  readonly #onSettled: (key: string) => void;
+interface Execution {
+  readonly key: string;
+  readonly platform: string;
+  readonly rowId: string;
+  readonly abort: AbortController;
+  launched: boolean;
+  outcome?: SimulateOutcome;
+}
 
-  constructor(onSettled: (key: string) => void) {
-    this.#onSettled = onSettled;
+/** What a graceful shutdown persists: results that arrived but were not stored yet. */
+export interface SettledResult {
+  readonly rowId: string;
+  readonly result: unknown;
+}
+
+export class Executions {
+  readonly #executions = new Map<string, Execution>();
+  readonly #gates = new Map<string, RetryGate>();
+  /** platform -> runKey -> object key, in arrival order. */
+  readonly #waiting = new Map<string, Map<string, string>>();
+  /** runKey -> platform of waiters woken but not yet reconciled. */
+  readonly #woken = new Map<string, string>();
+  readonly #enqueue: (key: string) => void;
+
+  constructor(enqueue: (key: string) => void) {
+    this.#enqueue = enqueue;
   }
 
-  /** Starts `run` for `runKey` (uid/generation) unless one is already there. */
-  start(
-    runKey: string,
-    key: string,
-    platform: string,
-    run: (signal: AbortSignal) => Promise<SimulateOutcome>,
-  ): void {
-    if (this.#running.has(runKey)) return;
-    const abort = new AbortController();
-    const execution: Execution = {
+  /** Takes a slot on `platform` for `runKey` (uid/generation) of object `key`. */
+  reserve(runKey: string, key: string, platform: string, rowId: string): void {
+    this.#unwait(runKey);
+    if (this.#executions.has(runKey)) return;
+    this.#executions.set(runKey, {
       key,
       platform,
-      abort,
-      done: run(abort.signal).then(
-        (outcome) => {
-          execution.outcome = outcome;
-        },
-        (err: unknown) => {
-          execution.outcome = abort.signal.aborted
-            ? { kind: "unavailable", message: "execution abandoned" }
-            : { kind: "failed", message: err instanceof Error ? err.message : String(err) };
-        },
-      ),
-    };
-    this.#running.set(runKey, execution);
-    void execution.done.then(() => {
-      if (!abort.signal.aborted) this.#onSettled(key);
+      rowId,
+      abort: new AbortController(),
+      launched: false,
     });
   }
 
+  /** Runs the request of a reserved slot; its outcome waits here until released. */
+  launch(runKey: string, run: (signal: AbortSignal) => Promise<SimulateOutcome>): void {
+    const e = this.#executions.get(runKey);
+    if (!e || e.launched) return;
+    e.launched = true;
+    run(e.abort.signal)
+      .catch(
+        (err: unknown): SimulateOutcome => ({
+          kind: "failed",
+          message: err instanceof Error ? err.message : String(err),
+        }),
+      )
+      .then((outcome) => {
+        if (e.abort.signal.aborted) return;
+        e.outcome = outcome;
+        this.#enqueue(e.key);
+      });
+  }
+
   get(runKey: string): ExecutionSnapshot | undefined {
-    const e = this.#running.get(runKey);
+    const e = this.#executions.get(runKey);
     if (!e) return undefined;
-    return e.outcome
-      ? { state: "settled", outcome: e.outcome, platform: e.platform }
-      : { state: "running", platform: e.platform };
+    const state = e.outcome ? "settled" : e.launched ? "running" : "starting";
+    return { state, platform: e.platform, ...(e.outcome ? { outcome: e.outcome } : {}) };
   }
 
-  /** Forgets a settled execution once its outcome is persisted. */
-  clear(runKey: string): void {
-    const e = this.#running.get(runKey);
-    if (e?.outcome) this.#running.delete(runKey);
-  }
-
-  /** Abandons the execution of `runKey` (deadline, deletion, new generation). */
-  abort(runKey: string): void {
-    const e = this.#running.get(runKey);
-    if (!e) return;
-    e.abort.abort();
-    this.#running.delete(runKey);
-  }
-
-  /** Abandons every execution of object `key` except `keepRunKey`. */
-  abortOthers(key: string, keepRunKey?: string): void {
-    for (const [runKey, e] of this.#running) {
-      if (e.key === key && runKey !== keepRunKey) this.abort(runKey);
-    }
-  }
-
-  /** Executions in flight (not settled) for a platform. */
-  running(platform: string): number {
+  /** Slots held on `platform`, settled-but-unpersisted outcomes included. */
+  inFlight(platform: string): number {
     let n = 0;
-    for (const e of this.#running.values()) if (e.platform === platform && !e.outcome) n++;
+    for (const e of this.#executions.values()) if (e.platform === platform) n++;
     return n;
+  }
+
+  /** The outcome is persisted (or the request never left): forget it and free the slot. */
+  release(runKey: string): void {
+    const e = this.#executions.get(runKey);
+    if (!e) return;
+    this.#executions.delete(runKey);
+    this.#wakeNext(e.platform);
+  }
+
+  /**
+   * Abandons the execution of `runKey` (deadline, deletion, new generation,
+   * shutdown) and forgets its gate and place in line; returns the job id of
+   * the request it abandoned, if any.
+   */
+  abort(runKey: string): string | undefined {
+    this.#gates.delete(runKey);
+    this.settleWake(runKey);
+    this.#unwait(runKey);
+    const e = this.#executions.get(runKey);
+    if (!e) return undefined;
+    e.abort.abort();
+    this.release(runKey);
+    return e.launched ? e.rowId : undefined;
+  }
+
+  /** Run keys of object `key` other than `keepRunKey` that hold a slot, a gate or a place in line. */
+  othersOf(key: string, keepRunKey?: string): string[] {
+    const runKeys = new Set<string>();
+    for (const [runKey, e] of this.#executions) if (e.key === key) runKeys.add(runKey);
+    for (const runKey of this.#gates.keys()) if (runKey.startsWith(`${key}#`)) runKeys.add(runKey);
+    for (const line of this.#waiting.values()) {
+      for (const [runKey, k] of line) if (k === key) runKeys.add(runKey);
+    }
+    runKeys.delete(keepRunKey ?? "");
+    return [...runKeys];
   }
 
   gate(runKey: string): RetryGate | undefined {
@@ -116,21 +152,53 @@ export class Executions {
     else this.#gates.delete(runKey);
   }
 
-  /** Waits up to `timeoutMs` for executions to settle (graceful shutdown); returns how many are left. */
-  async settle(timeoutMs: number): Promise<number> {
-    const pending = [...this.#running.values()].filter((e) => !e.outcome).map((e) => e.done);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(pending),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return [...this.#running.values()].filter((e) => !e.outcome).length;
+  /** `runKey` waits for a slot on `platform`; a freed slot there will enqueue `key`. */
+  wait(runKey: string, key: string, platform: string): void {
+    this.#woken.delete(runKey);
+    const line = this.#waiting.get(platform) ?? new Map<string, string>();
+    this.#waiting.set(platform, line);
+    if (!line.has(runKey)) line.set(runKey, key);
+  }
+
+  isWaiting(runKey: string, platform: string): boolean {
+    return this.#waiting.get(platform)?.has(runKey) ?? false;
+  }
+
+  /**
+   * Ends a reconcile of `runKey`: if it was woken for a slot and neither took
+   * it nor went back in line (it finished, was deleted, reused a result), the
+   * wake passes to the next in line.
+   */
+  settleWake(runKey: string): void {
+    const platform = this.#woken.get(runKey);
+    if (platform === undefined) return;
+    this.#woken.delete(runKey);
+    this.#wakeNext(platform);
+  }
+
+  /** Results that arrived and were not persisted yet (graceful shutdown). */
+  settledResults(): SettledResult[] {
+    return [...this.#executions.values()].flatMap((e) =>
+      e.outcome?.kind === "ok" ? [{ rowId: e.rowId, result: e.outcome.result }] : [],
+    );
   }
 
   abortAll(): void {
-    for (const runKey of [...this.#running.keys()]) this.abort(runKey);
+    for (const runKey of [...this.#executions.keys()]) this.abort(runKey);
+  }
+
+  #unwait(runKey: string): void {
+    this.#woken.delete(runKey);
+    for (const line of this.#waiting.values()) line.delete(runKey);
+  }
+
+  #wakeNext(platform: string): void {
+    const line = this.#waiting.get(platform);
+    const next = line?.entries().next();
+    if (!line || !next || next.done) return;
+    const [runKey, key] = next.value;
+    line.delete(runKey);
+    this.#woken.set(runKey, platform);
+    this.#enqueue(key);
   }
 }

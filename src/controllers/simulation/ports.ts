@@ -1,9 +1,10 @@
 // The narrow ports the simulation reconciler talks through. Adapters in
 // src/adapters implement them for Prisma, Ray Serve and Kubernetes; tests
 // use in-memory fakes.
-import type { Condition } from "../../api/conditions.ts";
 import type { SimulationStatus } from "../../api/simulation.ts";
+import { TerminalError, TransientError } from "../../runtime/errors.ts";
 import type { EngineRequest } from "./engine-request.ts";
+import { Reason } from "./reasons.ts";
 import type { EngineResult } from "./result-summary.ts";
 
 export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
@@ -11,18 +12,25 @@ export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancel
 /** A SimulationJob row as the reconciler sees it. */
 export interface RunRow {
   readonly id: string;
+  readonly generation: number;
   readonly status: RunStatus;
   readonly attempts: number;
   readonly failures: number;
   readonly result: unknown;
+  /** Why a failed row failed (a Reason), kept apart from its message. */
+  readonly failureReason: string | null;
   readonly error: string | null;
   readonly createdAt: Date;
+  /** First submission: activeDeadlineSeconds counts from here. */
+  readonly startedAt: Date | null;
   readonly completedAt: Date | null;
   readonly requestHash: string;
   readonly seed: number;
 }
 
 export interface NewRun {
+  /** Derived from (uid, generation): creating twice finds the same row. */
+  readonly id: string;
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
@@ -34,36 +42,71 @@ export interface NewRun {
   readonly seed: number;
 }
 
+/** An active row, as the orphan sweep lists them. */
+export interface ActiveRun {
+  readonly id: string;
+  readonly uid: string;
+  readonly namespace: string;
+  readonly createdAt: Date;
+}
+
 export interface SimulationStore {
+  /** Every row of the object, all generations. */
+  runsOf(uid: string): Promise<RunRow[]>;
   /** The row of (uid, generation), created if absent; safe to call again. */
-  ensureRun(run: NewRun): Promise<RunRow>;
-  /** A completed row of another run with the same request hash, if any. */
+  createRun(run: NewRun): Promise<RunRow>;
+  /** The newest completed row of another run with the same request hash, if any. */
   findReusable(requestHash: string, excludeId: string): Promise<RunRow | undefined>;
-  /** An execution starts: attempts + 1, status running. */
-  markStarted(id: string): Promise<void>;
+  /** An execution starts: attempts + 1, status running, startedAt set if unset. */
+  markStarted(id: string, startedAt: Date): Promise<void>;
   /** Stores the full result unless the row is already terminal. */
   complete(id: string, result: unknown): Promise<void>;
   /** An execution failed and will be retried: failures + 1, status pending. */
   recordFailure(id: string, message: string): Promise<void>;
+  /** The backend was unreachable: back to pending, no failure counted. */
+  markPending(id: string): Promise<void>;
   /** Terminal failure. */
   fail(id: string, reason: string, message: string): Promise<void>;
-  /** Every non-terminal row of the object becomes cancelled. */
+  /** Active rows of the object's other generations become cancelled. */
+  cancelOtherGenerations(uid: string, generation: number): Promise<number>;
+  /** Every active row of the object becomes cancelled. */
   cancelAll(uid: string): Promise<number>;
+  /** Active rows of every object, oldest first (the orphan sweep). */
+  activeRuns(): Promise<ActiveRun[]>;
+  cancelRuns(ids: readonly string[]): Promise<number>;
   ping(): Promise<void>;
+}
+
+/** The database cannot be reached (connection refused, reset, timed out): retry. */
+export class StoreUnavailableError extends TransientError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(Reason.DatabaseUnavailable, message, options);
+  }
+}
+
+/** The database answered with an error a retry will not fix (constraint, schema). */
+export class StoreError extends TerminalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(Reason.DatabaseError, message, options);
+  }
 }
 
 /** How one POST /simulate ended. */
 export type SimulateOutcome =
   | { readonly kind: "ok"; readonly result: EngineResult }
-  /** Ray Serve down, 503, 429, timeout: wait and retry; not a failed execution. */
+  /** Ray Serve down, 503, 429: wait and retry; not a failed execution. */
   | { readonly kind: "unavailable"; readonly message: string }
   /** 4xx for the request itself: the spec cannot run (InvalidSpec). */
   | { readonly kind: "rejected"; readonly message: string }
-  /** The execution failed (500, bad response): counts against backoffLimit. */
+  /** The execution failed (500, bad response, no answer in time): counts against backoffLimit. */
   | { readonly kind: "failed"; readonly message: string };
 
 export interface SimulatorClient {
   simulate(endpoint: string, request: EngineRequest, signal: AbortSignal): Promise<SimulateOutcome>;
+  /** The engine version the simulator runs (GET /version); throws when unreachable. */
+  engineVersion(endpoint: string): Promise<string>;
+  /** Stops the job's computation if it still runs (DELETE /jobs/{jobId}); best effort. */
+  cancel(endpoint: string, jobId: string): Promise<void>;
   health(endpoint: string, signal?: AbortSignal): Promise<void>;
 }
 
@@ -81,10 +124,10 @@ export interface KubeEvent {
 }
 
 export interface SimulationWriter {
-  /** Replaces the status subresource, guarded by resourceVersion (409 on conflict). */
+  /** Replaces the status subresource, guarded by resourceVersion (Conflict when stale). */
   replaceStatus(ref: SimulationRef, status: SimulationStatus): Promise<void>;
   setFinalizers(ref: SimulationRef, finalizers: readonly string[]): Promise<void>;
+  /** Deletes the object if it still has this uid; gone already is fine. */
+  deleteObject(ref: SimulationRef): Promise<void>;
   recordEvent(ref: SimulationRef, event: KubeEvent): Promise<void>;
 }
-
-export type { Condition };

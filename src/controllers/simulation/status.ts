@@ -2,7 +2,7 @@
 // writes it only when it differs from the stored one.
 import { type Condition, type ConditionInput, setCondition } from "../../api/conditions.ts";
 import type { SimulationStatus } from "../../api/simulation.ts";
-import { canonicalJson } from "./canonical-json.ts";
+import { boundedMessage } from "../../api/status-equality.ts";
 import type { Phase } from "./decide.ts";
 import { ConditionType, Reason } from "./reasons.ts";
 import { type EngineResult, summarize } from "./result-summary.ts";
@@ -18,7 +18,8 @@ export interface StatusInput {
     readonly id: string;
     readonly seed: number;
     readonly attempts: number;
-    readonly createdAt: Date;
+    /** First submission; null before it. */
+    readonly startedAt: Date | null;
     readonly completedAt: Date | null;
   };
   readonly result?: EngineResult;
@@ -57,8 +58,9 @@ function submittedCondition(s: StatusInput): Omit<ConditionInput, "observedGener
 
 export function buildStatus(
   previous: SimulationStatus | undefined,
-  s: StatusInput,
+  input: StatusInput,
 ): SimulationStatus {
+  const s = { ...input, message: boundedMessage(input.message) };
   const sameGeneration = previous?.observedGeneration === s.generation;
   let conditions: Condition[] = sameGeneration ? [...(previous?.conditions ?? [])] : [];
   const terminal = s.phase === "Succeeded" || s.phase === "Failed";
@@ -88,7 +90,7 @@ export function buildStatus(
           jobId: s.run.id,
           seed: s.run.seed,
           attempts: s.run.attempts,
-          startTime: s.run.createdAt.toISOString(),
+          ...(s.run.startedAt ? { startTime: s.run.startedAt.toISOString() } : {}),
         }
       : {}),
     ...(terminal
@@ -105,10 +107,6 @@ export function buildStatus(
     message: s.message,
   };
   return status;
-}
-
-export function statusEquals(a: SimulationStatus | undefined, b: SimulationStatus): boolean {
-  return canonicalJson(a ?? {}) === canonicalJson(b);
 }
 
 /** Terminal for the current generation: never re-run by a restart, resync or relist. */

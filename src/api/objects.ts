@@ -1,6 +1,7 @@
-// The custom objects as the informers deliver them.
-import type { PlatformStatus } from "../../api/platform.ts";
-import type { SimulationStatus } from "../../api/simulation.ts";
+// The custom objects as the informers deliver them: only the fields the
+// controllers read are typed; everything else is carried through untouched.
+import type { PlatformStatus } from "./platform.ts";
+import type { SimulationStatus } from "./simulation.ts";
 
 export interface ObjectMeta {
   name: string;
@@ -17,6 +18,7 @@ export interface SimulationObject {
   apiVersion: string;
   kind: "MonteCarloSimulation";
   metadata: ObjectMeta & { namespace: string };
+  /** Unvalidated: the controller re-validates it with zod. */
   spec: unknown;
   status?: SimulationStatus;
 }
@@ -25,6 +27,7 @@ export interface PlatformObject {
   apiVersion: string;
   kind: "MonteCarloPlatform";
   metadata: ObjectMeta;
+  /** Unvalidated: the controllers re-validate it with zod. */
   spec: unknown;
   status?: PlatformStatus;
 }

@@ -1,0 +1,108 @@
+// observe(): everything one reconcile's decision needs, gathered into one
+// value. Reads the database only for a simulation that is neither finished,
+// refused, nor still in line for a slot on a full platform; reads the
+// in-memory executions after its last await, so that nothing can take a
+// slot between this snapshot and apply()'s reserve.
+import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
+import { admit } from "./admit.ts";
+import { isActive, type Observation } from "./decide.ts";
+import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
+import type { Executions } from "./executions.ts";
+import type { SimulationStore, SimulatorClient } from "./ports.ts";
+import { isTerminal } from "./status.ts";
+
+export interface ObserveDeps {
+  readonly getPlatform: (name: string) => PlatformObject | undefined;
+  readonly store: SimulationStore;
+  readonly simulator: SimulatorClient;
+  readonly executions: Executions;
+  readonly now: () => Date;
+  readonly random: () => number;
+}
+
+/** Identifies one generation's run in memory; starts with the object's key. */
+export const runKeyOf = (key: string, sim: SimulationObject) =>
+  `${key}#${sim.metadata.uid}/${sim.metadata.generation}`;
+
+export async function observe(
+  deps: ObserveDeps,
+  sim: SimulationObject,
+  key: string,
+): Promise<Observation> {
+  const { executions } = deps;
+  const runKey = runKeyOf(key, sim);
+  const base = () => ({ sim, now: deps.now(), random: deps.random() });
+  const platformObject = deps.getPlatform(platformNameOf(sim));
+  if (isTerminal(sim.status, sim.metadata.generation)) {
+    return { ...base(), kind: "terminal", ttlSeconds: ttlSecondsOf(sim, platformObject) };
+  }
+  const admission = admit(sim.spec, platformObject);
+  if (!admission.admitted) {
+    return {
+      ...base(),
+      kind: "refused",
+      refusal: admission,
+      others: executions.othersOf(key, runKey),
+    };
+  }
+  const { name: platform, endpoint } = admission.platform;
+  const limit = admission.platform.spec.limits.maxConcurrentRuns;
+  if (executions.isWaiting(runKey, platform) && executions.inFlight(platform) >= limit) {
+    return { ...base(), kind: "waiting" };
+  }
+
+  const rows = await deps.store.runsOf(sim.metadata.uid);
+  const row = rows.find((r) => r.generation === sim.metadata.generation);
+  const version = row
+    ? { hash: row.requestHash }
+    : await hashWithVersion(deps, admission, endpoint);
+  const reusable =
+    version.hash !== undefined && (!row || isActive(row)) && !executions.get(runKey)
+      ? await deps.store.findReusable(
+          version.hash,
+          row?.id ?? runIdOf(sim.metadata.uid, sim.metadata.generation),
+        )
+      : undefined;
+
+  const execution = executions.get(runKey);
+  return {
+    ...base(),
+    kind: "active",
+    admission,
+    rows,
+    requestHash: version.hash,
+    versionError: version.error,
+    reusable,
+    execution,
+    gate: executions.gate(runKey),
+    others: executions.othersOf(key, runKey),
+    inFlight: executions.inFlight(platform) - (execution ? 1 : 0),
+  };
+}
+
+/** A new row's hash, which includes the engine version the simulator reports. */
+async function hashWithVersion(
+  deps: ObserveDeps,
+  admission: Extract<ReturnType<typeof admit>, { admitted: true }>,
+  endpoint: string,
+): Promise<{ hash?: string; error?: string }> {
+  try {
+    const version = await deps.simulator.engineVersion(endpoint);
+    const inputs = { seed: admission.seed, ...engineInputs(admission.spec) };
+    return { hash: requestHash(inputs, version) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** ttlSecondsAfterFinished of the spec, else of the platform's limits; read leniently. */
+function ttlSecondsOf(sim: SimulationObject, platform: PlatformObject | undefined) {
+  const own = (sim.spec as { ttlSecondsAfterFinished?: unknown } | undefined)
+    ?.ttlSecondsAfterFinished;
+  if (typeof own === "number") return own;
+  const limits = (platform?.spec as { limits?: { ttlSecondsAfterFinished?: unknown } } | undefined)
+    ?.limits;
+  return typeof limits?.ttlSecondsAfterFinished === "number"
+    ? limits.ttlSecondsAfterFinished
+    : undefined;
+}
