@@ -114,7 +114,7 @@ function failedExecution(o: RunObservation, message: string): RunDecision {
     return failed(
       Reason.BackoffLimitExceeded,
       `${failures} failed executions, backoffLimit ${limit}; last: ${message}`,
-      [{ type: "release" }],
+      [{ type: "recordFailure", message }, { type: "release" }],
     );
   }
   const atMs = o.now.getTime() + failureDelayMs(failures, o.random);

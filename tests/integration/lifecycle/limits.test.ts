@@ -1,0 +1,200 @@
+// Run lifecycle on the local stack, part 1: the platform's limits (issue 9,
+// defects 1, 2, 7 and 10).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apply, getJson, kubectl, kubectlOk, simulation, waitFor } from "../harness.ts";
+import {
+  type Fixture,
+  metric,
+  prisma,
+  quickSpec,
+  rowsOf,
+  runningRows,
+  setUp,
+  slowSpec,
+  waitRunningRow,
+} from "./fixtures.ts";
+
+const phaseOf = async (ns: string, name: string) =>
+  (await getJson(["get", "mcs", name, "-n", ns])).status?.phase as string | undefined;
+
+describe("platform limits", () => {
+  let f: Fixture;
+
+  beforeAll(async () => {
+    f = await setUp(
+      "limits",
+      { maxConcurrentRuns: 1, maxPathSteps: 1e9 },
+      { SIMULATION_WORKERS: "8" },
+    );
+  });
+  afterAll(async () => {
+    await f?.operator.stop();
+  });
+
+  it("defect 1: parallel workers never exceed maxConcurrentRuns", async () => {
+    const names = ["c1", "c2", "c3", "c4"];
+    await apply(names.map((n) => simulation(f.ns, n, slowSpec(f.platformName))));
+    let maxRunning = 0;
+    let maxInFlight = 0;
+    let samples = 0;
+    await waitFor(
+      "all four to succeed",
+      async () => {
+        const [running, text] = await Promise.all([runningRows(f.ns), f.operator.metrics()]);
+        const inFlight = metric(text, "montecarlo_executions_in_flight");
+        expect(inFlight).toBeDefined();
+        maxRunning = Math.max(maxRunning, running);
+        maxInFlight = Math.max(maxInFlight, inFlight ?? 0);
+        samples++;
+        const phases = await Promise.all(names.map((n) => phaseOf(f.ns, n)));
+        return phases.every((p) => p === "Succeeded");
+      },
+      240_000,
+      50,
+    );
+    expect(samples).toBeGreaterThan(20);
+    expect(maxRunning).toBe(1);
+    expect(maxInFlight).toBe(1);
+    const rows = await rowsOf(f.ns);
+    expect(rows.filter((r) => names.includes(r.name)).map((r) => r.status)).toEqual(
+      names.map(() => "completed"),
+    );
+  });
+
+  it("defect 10: waiting for a slot does not count against activeDeadlineSeconds", async () => {
+    await apply(simulation(f.ns, "hog", slowSpec(f.platformName)));
+    await waitRunningRow(f.ns, "hog");
+    await apply(
+      simulation(f.ns, "patient", quickSpec(f.platformName, { activeDeadlineSeconds: 2 })),
+    );
+    const waited = await waitFor("patient to wait for the slot", async () => {
+      const s = await getJson(["get", "mcs", "patient", "-n", f.ns]);
+      return s.status?.message?.includes("waiting for a free slot") && s;
+    });
+    expect(waited.status.startTime).toBeUndefined();
+    // The hog takes longer than patient's deadline; patient still succeeds once it runs.
+    expect(
+      (
+        await kubectl([
+          "wait",
+          "-n",
+          f.ns,
+          "--for=condition=Succeeded",
+          "--timeout=180s",
+          "mcs/patient",
+        ])
+      ).code,
+    ).toBe(0);
+    const hog = await getJson(["get", "mcs", "hog", "-n", f.ns]);
+    const patient = await getJson(["get", "mcs", "patient", "-n", f.ns]);
+    expect(Date.parse(patient.status.startTime)).toBeGreaterThanOrEqual(
+      Date.parse(hog.status.completionTime) - 1000,
+    );
+    expect(
+      Date.parse(patient.status.startTime) - Date.parse(patient.metadata.creationTimestamp),
+    ).toBeGreaterThan(2000);
+  });
+
+  it("defect 2: lowering a limit mid-run lets the admitted run finish", async () => {
+    await apply(simulation(f.ns, "admitted", slowSpec(f.platformName)));
+    const row = await waitRunningRow(f.ns, "admitted");
+    await kubectlOk([
+      "patch",
+      "montecarloplatform",
+      f.platformName,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { limits: { maxPaths: 1000 } } }),
+    ]);
+    expect(
+      (
+        await kubectl([
+          "wait",
+          "-n",
+          f.ns,
+          "--for=condition=Succeeded",
+          "--timeout=180s",
+          "mcs/admitted",
+        ])
+      ).code,
+    ).toBe(0);
+    expect((await prisma.simulationJob.findUniqueOrThrow({ where: { id: row.id } })).status).toBe(
+      "completed",
+    );
+    expect(await runningRows(f.ns)).toBe(0);
+    expect(metric(await f.operator.metrics(), "montecarlo_executions_in_flight")).toBe(0);
+    // A new simulation of the same size is judged by the lowered limit.
+    await apply(simulation(f.ns, "after-lowering", slowSpec(f.platformName)));
+    expect(
+      (
+        await kubectl([
+          "wait",
+          "-n",
+          f.ns,
+          "--for=condition=Failed",
+          "--timeout=60s",
+          "mcs/after-lowering",
+        ])
+      ).code,
+    ).toBe(0);
+  });
+
+  it("defect 7: the platform's maxPathSteps refuses a larger simulation, naming both numbers", async () => {
+    await kubectlOk([
+      "patch",
+      "montecarloplatform",
+      f.platformName,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { limits: { maxPaths: 1_000_000, maxPathSteps: 1_000_000 } } }),
+    ]);
+    // 20,000 paths x 30 days x 3 trades = 1.8e6 path-steps
+    await apply(
+      simulation(
+        f.ns,
+        "too-much",
+        quickSpec(f.platformName, { simulation: { paths: 20_000, seed: 1 } }),
+      ),
+    );
+    expect(
+      (
+        await kubectl([
+          "wait",
+          "-n",
+          f.ns,
+          "--for=condition=Failed",
+          "--timeout=60s",
+          "mcs/too-much",
+        ])
+      ).code,
+    ).toBe(0);
+    const sim = await getJson(["get", "mcs", "too-much", "-n", f.ns]);
+    const failed = sim.status.conditions.find((c: { type: string }) => c.type === "Failed");
+    expect(failed.reason).toBe("InvalidSpec");
+    expect(failed.message).toContain("1800000 path-steps");
+    expect(failed.message).toContain("limits.maxPathSteps 1000000");
+    expect(await prisma.simulationJob.count({ where: { uid: sim.metadata.uid } })).toBe(0);
+  });
+
+  it("defect 7: admission refuses work over the absolute cap, naming the field", async () => {
+    const r = await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify(
+        simulation(
+          f.ns,
+          "absurd",
+          slowSpec(f.platformName, {
+            trader: {
+              tradesPerDay: { mean: 100, distribution: "Fixed" },
+              parametric: { winRate: 0.5, averageWin: 10, averageLoss: 10 },
+            },
+            simulation: { paths: 1_000_000, horizonDays: 365, seed: 1 },
+          }),
+        ),
+      ),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("spec.simulation.paths");
+    expect(r.stderr).toContain("path-steps");
+  });
+});
