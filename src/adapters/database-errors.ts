@@ -44,6 +44,8 @@ interface Described {
 function describe(err: unknown): Described {
   let kind: string | undefined;
   let unreachable = false;
+  // Whether the database answered at all: an adapter kind, a Prisma request code or a SQLSTATE.
+  let answered = false;
   for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 6; depth++) {
     const fields = e as {
       name?: unknown;
@@ -59,10 +61,14 @@ function describe(err: unknown): Described {
     if (adapterKind && UNREACHABLE_KINDS.has(adapterKind)) unreachable = true;
     if (code && (UNREACHABLE_CODES.test(code) || NETWORK_CODES.has(code))) unreachable = true;
     if (sqlState && UNREACHABLE_SQLSTATE.test(sqlState)) unreachable = true;
+    if (adapterKind || sqlState || (code && /^P2/.test(code))) answered = true;
     kind ??= adapterKind && adapterKind !== "postgres" ? adapterKind : code;
     e = fields.cause ?? (e as { meta?: { driverAdapterError?: unknown } }).meta?.driverAdapterError;
   }
-  return { unreachable, kind: kind ?? (err instanceof Error ? err.name : "unknown error") };
+  return {
+    unreachable: unreachable || !answered,
+    kind: kind ?? (err instanceof Error ? err.name : "unknown error"),
+  };
 }
 
 /** The store's error for a failed `operation`. */

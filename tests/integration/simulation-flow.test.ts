@@ -214,7 +214,7 @@ describe("simulation flow", () => {
         tradesPerDay: { mean: 20, distribution: "Fixed" },
         parametric: { winRate: 0.5, averageWin: 10, averageLoss: 10 },
       },
-      simulation: { paths: 1_000_000, horizonDays: 365, seed: SEED + 3 },
+      simulation: { paths: 1_000_000, horizonDays: 200, seed: SEED + 3 },
     });
     await apply(simulation(ns, "slow", big));
     const running = await waitFor("slow to run", async () => {

@@ -136,6 +136,7 @@ export class Executions {
     const runKeys = new Set<string>();
     for (const [runKey, e] of this.#executions) if (e.key === key) runKeys.add(runKey);
     for (const runKey of this.#gates.keys()) if (runKey.startsWith(`${key}#`)) runKeys.add(runKey);
+    for (const runKey of this.#woken.keys()) if (runKey.startsWith(`${key}#`)) runKeys.add(runKey);
     for (const line of this.#waiting.values()) {
       for (const [runKey, k] of line) if (k === key) runKeys.add(runKey);
     }

@@ -1,8 +1,9 @@
 // observe(): everything one reconcile's decision needs, gathered into one
 // value. Reads the database only for a simulation that is neither finished,
-// refused, nor still in line for a slot on a full platform; reads the
-// in-memory executions after its last await, so that nothing can take a
-// slot between this snapshot and apply()'s reserve.
+// refused, nor still in line for a slot on a full platform. It resolves to a
+// function that reads the in-memory executions: the caller calls it after its
+// own await, in the same synchronous stretch as decide() and apply()'s
+// reserve, so no other reconcile can take a slot in between.
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
 import { admit } from "./admit.ts";
 import { isActive, type Observation } from "./decide.ts";
@@ -28,27 +29,27 @@ export async function observe(
   deps: ObserveDeps,
   sim: SimulationObject,
   key: string,
-): Promise<Observation> {
+): Promise<() => Observation> {
   const { executions } = deps;
   const runKey = runKeyOf(key, sim);
   const base = () => ({ sim, now: deps.now(), random: deps.random() });
   const platformObject = deps.getPlatform(platformNameOf(sim));
   if (isTerminal(sim.status, sim.metadata.generation)) {
-    return { ...base(), kind: "terminal", ttlSeconds: ttlSecondsOf(sim, platformObject) };
+    return () => ({ ...base(), kind: "terminal", ttlSeconds: ttlSecondsOf(sim, platformObject) });
   }
   const admission = admit(sim.spec, platformObject);
   if (!admission.admitted) {
-    return {
+    return () => ({
       ...base(),
       kind: "refused",
       refusal: admission,
       others: executions.othersOf(key, runKey),
-    };
+    });
   }
   const { name: platform, endpoint } = admission.platform;
   const limit = admission.platform.spec.limits.maxConcurrentRuns;
   if (executions.isWaiting(runKey, platform) && executions.inFlight(platform) >= limit) {
-    return { ...base(), kind: "waiting" };
+    return () => ({ ...base(), kind: "waiting" });
   }
 
   const rows = await deps.store.runsOf(sim.metadata.uid);
@@ -64,19 +65,26 @@ export async function observe(
         )
       : undefined;
 
-  const execution = executions.get(runKey);
-  return {
-    ...base(),
-    kind: "active",
-    admission,
-    rows,
-    requestHash: version.hash,
-    versionError: version.error,
-    reusable,
-    execution,
-    gate: executions.gate(runKey),
-    others: executions.othersOf(key, runKey),
-    inFlight: executions.inFlight(platform) - (execution ? 1 : 0),
+  return () => {
+    const execution = executions.get(runKey);
+    return {
+      ...base(),
+      kind: "active",
+      admission,
+      rows,
+      requestHash: version.hash,
+      versionError: version.error,
+      reusable,
+      execution,
+      gate: executions.gate(runKey),
+      others: executions.othersOf(key, runKey),
+      // Slots of this object's other generations are freed by this decision's cancelStale.
+      inFlight:
+        executions.inFlight(platform) -
+        [runKey, ...executions.othersOf(key, runKey)].filter(
+          (k) => executions.get(k)?.platform === platform,
+        ).length,
+    };
   };
 }
 

@@ -57,7 +57,7 @@ export interface SimulationStore {
   createRun(run: NewRun): Promise<RunRow>;
   /** The newest completed row of another run with the same request hash, if any. */
   findReusable(requestHash: string, excludeId: string): Promise<RunRow | undefined>;
-  /** An execution starts: attempts + 1, status running, startedAt set if unset. */
+  /** An execution starts: attempts + 1, status running, startedAt as given (decide keeps the first). */
   markStarted(id: string, startedAt: Date): Promise<void>;
   /** Stores the full result unless the row is already terminal. */
   complete(id: string, result: unknown): Promise<void>;

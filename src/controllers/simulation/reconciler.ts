@@ -63,7 +63,7 @@ export async function reconcile(
     return undefined;
   }
   try {
-    const observation = await observe(deps, sim, key);
+    const observation = (await observe(deps, sim, key))();
     const decision = decide(observation);
     await apply(shell, targetOf(sim, key, observation), decision);
     return decision.requeueAfterMs !== undefined

@@ -1,7 +1,17 @@
 // Run lifecycle on the local stack, part 1: the platform's limits (issue 9,
 // defects 1, 2, 7 and 10).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apply, getJson, kubectl, kubectlOk, simulation, waitFor } from "../harness.ts";
+import {
+  apply,
+  getJson,
+  kubectl,
+  kubectlOk,
+  platform,
+  simulation,
+  stack,
+  unique,
+  waitFor,
+} from "../harness.ts";
 import {
   type Fixture,
   metric,
@@ -13,6 +23,11 @@ import {
   slowSpec,
   waitRunningRow,
 } from "./fixtures.ts";
+
+const reasonOf = async (ns: string, name: string) =>
+  (await getJson(["get", "mcs", name, "-n", ns])).status?.conditions?.find(
+    (c: { type: string }) => c.type === "Ready",
+  )?.reason as string | undefined;
 
 const phaseOf = async (ns: string, name: string) =>
   (await getJson(["get", "mcs", name, "-n", ns])).status?.phase as string | undefined;
@@ -32,8 +47,22 @@ describe("platform limits", () => {
   });
 
   it("defect 1: parallel workers never exceed maxConcurrentRuns", async () => {
+    // The four wait for a platform that does not exist yet; creating it wakes
+    // all four at once, so eight workers reconcile them in parallel.
+    const late = unique("late");
     const names = ["c1", "c2", "c3", "c4"];
-    await apply(names.map((n) => simulation(f.ns, n, slowSpec(f.platformName))));
+    await apply(names.map((n) => simulation(f.ns, n, slowSpec(late))));
+    await waitFor("all four to wait for their platform", async () => {
+      const phases = await Promise.all(names.map((n) => reasonOf(f.ns, n)));
+      return phases.every((r) => r === "PlatformNotFound");
+    });
+    await apply(
+      platform(late, {
+        rayService: { namespace: f.ns, name: "rs" },
+        endpoint: stack.rayUrl,
+        limits: { maxConcurrentRuns: 1 },
+      }),
+    );
     let maxRunning = 0;
     let maxInFlight = 0;
     let samples = 0;
@@ -50,7 +79,7 @@ describe("platform limits", () => {
         return phases.every((p) => p === "Succeeded");
       },
       240_000,
-      50,
+      20,
     );
     expect(samples).toBeGreaterThan(20);
     expect(maxRunning).toBe(1);

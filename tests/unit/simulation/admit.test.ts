@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { admit } from "../../../src/controllers/simulation/admit.ts";
+import { admit, exceedsLimits } from "../../../src/controllers/simulation/admit.ts";
+import { engineInputs, requestHash } from "../../../src/controllers/simulation/engine-request.ts";
 import { assessmentSpec, fundedSpec, platformSpec } from "../../fixtures/simulations.ts";
 
 const platform = { spec: platformSpec() };
@@ -61,15 +62,37 @@ describe("admit", () => {
     });
   });
 
-  it("refuses paths above the platform's limit, naming both", () => {
-    const a = admit(assessmentSpec(), { spec: { ...platformSpec(), limits: { maxPaths: 1000 } } });
-    expect(a).toMatchObject({ admitted: false, reason: "InvalidSpec" });
-    expect(a.admitted ? "" : a.message).toMatch(
-      /spec\.simulation\.paths 2000 .*limits\.maxPaths 1000/,
-    );
+  it.each([
+    {
+      name: "paths",
+      limits: { maxPaths: 1000 },
+      message:
+        "spec.simulation.paths 2000 exceeds MonteCarloPlatform default's limits.maxPaths 1000",
+    },
+    {
+      name: "days simulated",
+      limits: { maxHorizonDays: 20 },
+      message:
+        "the days simulated (30, from spec.simulation.horizonDays or spec.rules.maxTradingDays) exceed MonteCarloPlatform default's limits.maxHorizonDays 20",
+    },
+    {
+      name: "path-steps",
+      limits: { maxPathSteps: 179_999 },
+      message:
+        "the work asked for, 180000 path-steps (spec.simulation.paths 2000 x 30 days x spec.trader.tradesPerDay.mean 3), exceeds MonteCarloPlatform default's limits.maxPathSteps 179999",
+    },
+    {
+      name: "nothing at the limits",
+      limits: { maxPaths: 2000, maxPathSteps: 180_000 },
+      message: undefined,
+    },
+  ])("exceedsLimits names the number and the limit: $name", ({ limits, message }) => {
+    const a = admit(assessmentSpec(), { spec: { ...platformSpec(), limits } });
+    if (!a.admitted) throw new Error(a.message);
+    expect(exceedsLimits(a.spec, a.platform)).toBe(message);
   });
 
-  it("derives a stable seed from the spec when none is given, and hashes seed into the request", () => {
+  it("derives a stable seed from the spec when none is given; seed and engine version change the hash", () => {
     const { seed: _seed, ...simulation } = assessmentSpec().simulation;
     const spec = { ...assessmentSpec(), simulation };
     const a = admit(spec, platform);
@@ -77,10 +100,10 @@ describe("admit", () => {
     if (!a.admitted || !b.admitted) throw new Error("expected admission");
     expect(a.seed).toBe(b.seed);
     expect(Number.isSafeInteger(a.seed)).toBe(true);
-    const other = admit(
-      { ...spec, simulation: { ...spec.simulation, seed: a.seed + 1 } },
-      platform,
-    );
-    expect(other.admitted && other.requestHash).not.toBe(a.requestHash);
+    const hash = (seed: number, version: string) =>
+      requestHash({ seed, ...engineInputs(a.spec) }, version);
+    expect(hash(a.seed, "v1")).toBe(hash(b.seed, "v1"));
+    expect(hash(a.seed + 1, "v1")).not.toBe(hash(a.seed, "v1"));
+    expect(hash(a.seed, "v2")).not.toBe(hash(a.seed, "v1"));
   });
 });

@@ -1,239 +1,272 @@
 import { describe, expect, it } from "vitest";
-import { type Admitted, admit } from "../../../src/controllers/simulation/admit.ts";
-import { decideRun, type RunObservation } from "../../../src/controllers/simulation/decide.ts";
-import type { RunRow } from "../../../src/controllers/simulation/ports.ts";
-import { assessmentSpec, engineResult, platformSpec } from "../../fixtures/simulations.ts";
+import { decide, type Observation } from "../../../src/controllers/simulation/decide.ts";
+import { runIdOf } from "../../../src/controllers/simulation/engine-request.ts";
+import { decideRun } from "../../../src/controllers/simulation/run-policies.ts";
+import { assessmentSpec, engineResult } from "../../fixtures/simulations.ts";
+import {
+  action,
+  active,
+  admitted,
+  ago,
+  gate,
+  NOW,
+  row,
+  running,
+  SUBMIT,
+  settled,
+  summary,
+  types,
+  UID,
+  type Want,
+} from "./observations.ts";
 
-const NOW = Date.parse("2026-11-28T12:00:00Z");
-const admitted = (spec: object = assessmentSpec(), platform = platformSpec()) => {
-  const a = admit(spec, { spec: platform });
-  if (!a.admitted) throw new Error(a.message);
-  return a as Admitted;
-};
-const row = (over: Partial<RunRow> = {}): RunRow => ({
-  id: "job-1",
-  status: "pending",
-  attempts: 0,
-  failures: 0,
-  result: null,
-  error: null,
-  createdAt: new Date(NOW - 1000),
-  completedAt: null,
-  requestHash: "h",
-  seed: 42,
-  ...over,
-});
-const observe = (over: Partial<RunObservation> = {}): RunObservation => ({
-  admission: admitted(),
-  run: row(),
-  reusable: undefined,
-  execution: undefined,
-  gate: undefined,
-  runningOnPlatform: 0,
-  nowMs: NOW,
-  random: 0,
-  ...over,
-});
-const types = (o: RunObservation) => decideRun(o).actions.map((a) => a.type);
+const withDeadline = (seconds: number) =>
+  admitted({ ...assessmentSpec(), activeDeadlineSeconds: seconds });
+const TIMEOUT = "no answer within SIMULATOR_TIMEOUT_SECONDS (30 s)";
+const WAITING =
+  "waiting for a free slot on MonteCarloPlatform default (limits.maxConcurrentRuns 20)";
 
-describe("decideRun", () => {
-  it.each<[string, Partial<RunObservation>, string, string, string[]]>([
-    ["a fresh run is submitted", {}, "Running", "Running", ["submit"]],
-    [
-      "a row left running by a dead process is submitted again",
-      { run: row({ status: "running", attempts: 1 }) },
-      "Running",
-      "Running",
-      ["submit"],
-    ],
-    [
-      "an execution in flight is left alone",
-      { execution: { state: "running", platform: "default" } },
-      "Running",
-      "Running",
-      [],
-    ],
-    [
-      "a completed row is Succeeded without calling anything",
-      { run: row({ status: "completed", result: engineResult() }) },
-      "Succeeded",
-      "Completed",
-      [],
-    ],
-    [
-      "a cancelled row is Failed/Cancelled",
-      { run: row({ status: "cancelled" }) },
-      "Failed",
-      "Cancelled",
-      [],
-    ],
-    [
-      "a failed row keeps its reason",
-      { run: row({ status: "failed", error: "DeadlineExceeded: too slow" }) },
-      "Failed",
-      "DeadlineExceeded",
-      [],
-    ],
-    [
-      "a successful execution is stored",
-      {
-        execution: {
-          state: "settled",
-          platform: "default",
-          outcome: { kind: "ok", result: engineResult() },
-        },
+describe("decide: the run policies of one generation's row", () => {
+  it.each<{ name: string; given: Observation; want: Want }>([
+    {
+      name: "a completed row is Succeeded and calls nothing",
+      given: active({ rows: [row({ status: "completed", result: engineResult() })] }),
+      want: { phase: "Succeeded", reason: "Completed", actions: [] },
+    },
+    {
+      name: "a completed row ends an execution still in memory",
+      given: active({
+        rows: [row({ status: "completed", result: engineResult() })],
+        execution: running,
+      }),
+      want: { phase: "Succeeded", reason: "Completed", actions: ["abort"] },
+    },
+    {
+      name: "a failed row shows its failureReason and its message as separate fields",
+      given: active({
+        rows: [row({ status: "failed", failureReason: "DeadlineExceeded", error: "too slow" })],
+      }),
+      want: { phase: "Failed", reason: "DeadlineExceeded", message: "too slow", actions: [] },
+    },
+    {
+      name: "a cancelled row (orphan sweep, another replica) is Failed/Cancelled and aborts",
+      given: active({ rows: [row({ status: "cancelled" })], execution: running }),
+      want: { phase: "Failed", reason: "Cancelled", actions: ["abort"] },
+    },
+    {
+      name: "a successful execution is stored, its slot and gate freed",
+      given: active({ execution: settled({ kind: "ok", result: engineResult() }) }),
+      want: {
+        phase: "Succeeded",
+        reason: "Completed",
+        actions: ["complete", "release", "setGate"],
       },
-      "Succeeded",
-      "Completed",
-      ["complete", "clearExecution", "setGate"],
-    ],
-    [
-      "a rejected request is InvalidSpec and not retried",
-      {
-        execution: {
-          state: "settled",
-          platform: "default",
-          outcome: { kind: "rejected", message: "HTTP 422" },
-        },
+    },
+    {
+      name: "a rejected request is InvalidSpec and not retried",
+      given: active({ execution: settled({ kind: "rejected", message: "HTTP 422: paths" }) }),
+      want: {
+        phase: "Failed",
+        reason: "InvalidSpec",
+        message: "the simulator rejected the request: HTTP 422: paths",
+        actions: ["release", "fail"],
       },
-      "Failed",
-      "InvalidSpec",
-      ["clearExecution", "fail"],
-    ],
-    [
-      "an unavailable backend waits without counting a failure",
-      {
-        execution: {
-          state: "settled",
-          platform: "default",
-          outcome: { kind: "unavailable", message: "ECONNREFUSED" },
-        },
+    },
+    {
+      name: "an unreachable backend returns the row to pending and counts no failure",
+      given: active({
+        rows: [row({ status: "running", attempts: 1 })],
+        execution: settled({ kind: "unavailable", message: "ECONNREFUSED" }),
+      }),
+      want: {
+        phase: "Pending",
+        reason: "BackendUnavailable",
+        message:
+          "the simulator at http://sim is unavailable (ECONNREFUSED); attempt 1, next at 2026-11-28T12:00:05.000Z",
+        actions: ["markPending", "release", "setGate"],
+        requeueAfterMs: 5_000,
       },
-      "Pending",
-      "BackendUnavailable",
-      ["clearExecution", "setGate"],
-    ],
-    [
-      "a failed execution within the limit is retried later",
-      {
-        execution: {
-          state: "settled",
-          platform: "default",
-          outcome: { kind: "failed", message: "HTTP 500" },
-        },
+    },
+    {
+      name: "a failed execution within backoffLimit is recorded and retried behind a gate",
+      given: active({ execution: settled({ kind: "failed", message: "HTTP 500: boom" }) }),
+      want: {
+        phase: "Pending",
+        reason: "RetryBackoff",
+        message:
+          "execution 1 of at most 4 failed (HTTP 500: boom); next attempt at 2026-11-28T12:00:10.000Z",
+        actions: ["recordFailure", "release", "setGate"],
+        requeueAfterMs: 10_000,
       },
-      "Pending",
-      "RetryBackoff",
-      ["recordFailure", "clearExecution", "setGate"],
-    ],
-    [
-      "a failed execution beyond backoffLimit fails the run",
-      {
-        run: row({ failures: 3 }),
-        execution: {
-          state: "settled",
-          platform: "default",
-          outcome: { kind: "failed", message: "HTTP 500" },
-        },
+    },
+    {
+      name: "defect 6: a timed-out execution past backoffLimit is BackoffLimitExceeded",
+      given: active({
+        rows: [row({ failures: 3 })],
+        execution: settled({ kind: "failed", message: TIMEOUT }),
+      }),
+      want: {
+        phase: "Failed",
+        reason: "BackoffLimitExceeded",
+        message: `4 failed executions, backoffLimit 3; last: ${TIMEOUT}`,
+        actions: ["recordFailure", "release", "fail"],
       },
-      "Failed",
-      "BackoffLimitExceeded",
-      ["clearExecution", "fail"],
-    ],
-    [
-      "an identical completed run is reused",
-      { reusable: row({ id: "job-0", status: "completed", result: engineResult() }) },
-      "Succeeded",
-      "ResultReused",
-      ["complete"],
-    ],
-    [
-      "a closed retry gate waits",
-      { gate: { atMs: NOW + 5000, streak: 2, reason: "BackendUnavailable", message: "down" } },
-      "Pending",
-      "BackendUnavailable",
-      [],
-    ],
-    [
-      "an open retry gate submits",
-      { gate: { atMs: NOW - 1, streak: 2, reason: "BackendUnavailable", message: "down" } },
-      "Running",
-      "Running",
-      ["submit"],
-    ],
-    ["a full platform waits", { runningOnPlatform: 20 }, "Pending", "ConcurrencyLimitReached", []],
-  ])("%s", (_name, over, phase, reason, actions) => {
-    const o = observe(over);
-    expect(decideRun(o)).toMatchObject({ phase, reason });
-    expect(types(o)).toEqual(actions);
+    },
+    {
+      name: "defect 10: a run that only waited has no deadline, however old its row",
+      given: active({
+        admission: withDeadline(60),
+        rows: [row({ createdAt: ago(3600) })],
+        inFlight: 20,
+      }),
+      want: {
+        phase: "Pending",
+        reason: "ConcurrencyLimitReached",
+        message: WAITING,
+        actions: ["wait"],
+        requeueAfterMs: 300_000,
+      },
+    },
+    {
+      name: "defect 10: the deadline counts from the first submission (startedAt)",
+      given: active({
+        admission: withDeadline(60),
+        rows: [row({ status: "running", createdAt: ago(3600), startedAt: ago(61) })],
+        execution: running,
+      }),
+      want: {
+        phase: "Failed",
+        reason: "DeadlineExceeded",
+        message:
+          "the run did not finish within 60 seconds of its first submission (activeDeadlineSeconds)",
+        actions: ["abort", "fail"],
+      },
+    },
+    {
+      name: "defect 10: a run within its deadline is requeued at the deadline",
+      given: active({
+        admission: withDeadline(60),
+        rows: [row({ status: "running", createdAt: ago(3600), startedAt: ago(20) })],
+        execution: running,
+      }),
+      want: { phase: "Running", reason: "Running", actions: [], requeueAfterMs: 40_000 },
+    },
+    {
+      name: "defect 6: the platform's defaultActiveDeadlineSeconds applies when the spec sets none",
+      given: active({
+        admission: admitted(assessmentSpec(), { defaultActiveDeadlineSeconds: 30 }),
+        rows: [row({ status: "running", startedAt: ago(31) })],
+        execution: running,
+      }),
+      want: { phase: "Failed", reason: "DeadlineExceeded", actions: ["abort", "fail"] },
+    },
+    {
+      name: "the spec's deadline wins over the platform's default",
+      given: active({
+        admission: admitted(
+          { ...assessmentSpec(), activeDeadlineSeconds: 600 },
+          { defaultActiveDeadlineSeconds: 30 },
+        ),
+        rows: [row({ status: "running", startedAt: ago(31) })],
+        execution: running,
+      }),
+      want: { phase: "Running", reason: "Running", actions: [], requeueAfterMs: 569_000 },
+    },
+    {
+      name: "an identical completed run is reused",
+      given: active({
+        reusable: row({ id: "job-0", status: "completed", result: engineResult() }),
+      }),
+      want: {
+        phase: "Succeeded",
+        reason: "ResultReused",
+        message: "reused the result of run job-0: identical request, seed and engine version",
+        actions: ["complete"],
+      },
+    },
+    {
+      name: "a reusable row without a simulator result is not reused",
+      given: active({ reusable: row({ id: "job-0", status: "completed", result: { x: 1 } }) }),
+      want: { phase: "Running", reason: "Running", actions: SUBMIT },
+    },
+    {
+      name: "an execution in flight is left alone",
+      given: active({ rows: [row({ status: "running", startedAt: ago(5) })], execution: running }),
+      want: { phase: "Running", reason: "Running", message: "running on http://sim", actions: [] },
+    },
+    {
+      name: "a closed retry gate waits with the gate's own message",
+      given: active({ gate: gate(NOW.getTime() + 7_000) }),
+      want: {
+        phase: "Pending",
+        reason: "BackendUnavailable",
+        message: "the simulator is down; next at 12:00:07",
+        actions: [],
+        requeueAfterMs: 7_000,
+      },
+    },
+    {
+      name: "an open retry gate submits",
+      given: active({ gate: gate(NOW.getTime() - 1) }),
+      want: { phase: "Running", reason: "Running", actions: SUBMIT },
+    },
+    {
+      name: "a full platform puts the run in line; the message has no count",
+      given: active({ inFlight: 20 }),
+      want: {
+        phase: "Pending",
+        reason: "ConcurrencyLimitReached",
+        message: WAITING,
+        actions: ["wait"],
+        requeueAfterMs: 300_000,
+      },
+    },
+    {
+      name: "a row left running by a dead process is submitted again",
+      given: active({ rows: [row({ status: "running", attempts: 1, startedAt: ago(50) })] }),
+      want: { phase: "Running", reason: "Running", actions: SUBMIT },
+    },
+  ])("$name", ({ given, want }) => {
+    expect(summary(decide(given))).toMatchObject(want);
+    expect(types(decide(given))).toEqual(want.actions);
+  });
+});
+
+describe("decide: action details", () => {
+  it("submits exactly reserve, markStarted(now), launch with the row's job id and seed", () => {
+    const d = decide(active());
+    expect(types(d)).toEqual(SUBMIT);
+    expect(action(d, "markStarted")?.at).toEqual(NOW);
+    expect(action(d, "launch")?.request).toMatchObject({ jobId: runIdOf(UID, 1), seed: 42 });
+    expect(d.status).toMatchObject({ jobId: runIdOf(UID, 1), attempts: 1 });
+    expect(d.status?.startTime).toBe(NOW.toISOString());
   });
 
-  it("fails at the deadline and abandons the execution", () => {
-    const spec = { ...assessmentSpec(), activeDeadlineSeconds: 60 };
-    const o = observe({
-      admission: admitted(spec),
-      run: row({ createdAt: new Date(NOW - 61_000) }),
-      execution: { state: "running", platform: "default" },
-    });
-    expect(decideRun(o)).toMatchObject({ phase: "Failed", reason: "DeadlineExceeded" });
-    expect(types(o)).toEqual(["abort", "fail"]);
-  });
-
-  it("requeues a running simulation at its deadline", () => {
-    const spec = { ...assessmentSpec(), activeDeadlineSeconds: 60 };
-    const d = decideRun(
-      observe({ admission: admitted(spec), execution: { state: "running", platform: "default" } }),
-    );
-    expect(d.requeueAfterMs).toBe(59_000);
+  it("defect 10: a resubmission keeps the first submission's startedAt", () => {
+    const first = ago(50);
+    const d = decide(active({ rows: [row({ status: "pending", attempts: 1, startedAt: first })] }));
+    expect(action(d, "markStarted")?.at).toEqual(first);
+    expect(d.status?.startTime).toBe(first.toISOString());
   });
 
   it("backs off exponentially while the backend stays down", () => {
     const delay = (streak: number) =>
-      decideRun(
-        observe({
-          gate: { atMs: NOW - 1, streak, reason: "BackendUnavailable", message: "down" },
-          execution: {
-            state: "settled",
-            platform: "default",
-            outcome: { kind: "unavailable", message: "x" },
-          },
-        }),
-      ).requeueAfterMs;
-    expect(delay(0)).toBe(5_000);
-    expect(delay(1)).toBe(10_000);
-    expect(delay(2)).toBe(20_000);
-    expect(delay(20)).toBe(300_000);
+      decideRun({
+        ...active({ execution: settled({ kind: "unavailable", message: "x" }) }),
+        gate: { ...gate(NOW.getTime() - 1), streak },
+        row: row(),
+      }).requeueAfterMs;
+    expect([0, 1, 2, 20].map(delay)).toEqual([5_000, 10_000, 20_000, 300_000]);
   });
 
-  it("keeps the same status message while waiting behind a gate", () => {
-    const settled = decideRun(
-      observe({
-        execution: {
-          state: "settled",
-          platform: "default",
-          outcome: { kind: "unavailable", message: "ECONNREFUSED" },
-        },
-      }),
-    );
-    const gate = settled.actions.find((a) => a.type === "setGate");
-    if (gate?.type !== "setGate" || !gate.gate) throw new Error("expected a gate");
-    expect(settled.message).toMatch(
-      /unavailable \(ECONNREFUSED\); attempt 1, next at 2026-11-28T12:00:05\.000Z/,
-    );
-    for (const later of [1, 1000, 4000]) {
-      const waiting = decideRun(observe({ gate: gate.gate, nowMs: NOW + later }));
-      expect(waiting).toMatchObject({
-        phase: "Pending",
-        reason: "BackendUnavailable",
-        message: settled.message,
-      });
-    }
-  });
-
-  it("never reuses a result that is not a simulator result", () => {
-    const d = decideRun(
-      observe({ reusable: row({ id: "job-0", status: "completed", result: { bogus: 1 } }) }),
-    );
-    expect(d.phase).not.toBe("Succeeded");
+  it("decideRun marks a reused result with the job it came from", () => {
+    const reusable = row({ id: "job-0", status: "completed", result: engineResult() });
+    const d = decideRun({ ...active({ reusable }), row: row() });
+    expect(d).toMatchObject({
+      phase: "Succeeded",
+      reason: "ResultReused",
+      reusedFromJobId: "job-0",
+    });
+    expect(decide(active({ reusable })).status?.result?.reusedFromJobId).toBe("job-0");
   });
 });

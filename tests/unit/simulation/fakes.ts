@@ -1,115 +1,251 @@
-// In-memory fakes of the reconciler's ports.
+// In-memory fakes of the simulation reconciler's ports. They follow the
+// Prisma adapter's semantics (src/adapters/simulation-store.ts): updates touch
+// active rows only, markStarted writes the startedAt it is given.
+import { ApiException } from "@kubernetes/client-node";
 import type { SimulationStatus } from "../../../src/api/simulation.ts";
-import type {
-  KubeEvent,
-  NewRun,
-  RunRow,
-  SimulateOutcome,
-  SimulationRef,
-  SimulationStore,
-  SimulationWriter,
-  SimulatorClient,
+import type { EngineRequest } from "../../../src/controllers/simulation/engine-request.ts";
+import {
+  type ActiveRun,
+  type KubeEvent,
+  type NewRun,
+  type RunRow,
+  type SimulateOutcome,
+  type SimulationRef,
+  type SimulationStore,
+  type SimulationWriter,
+  type SimulatorClient,
+  StoreError,
+  StoreUnavailableError,
 } from "../../../src/controllers/simulation/ports.ts";
-import { TransientError } from "../../../src/runtime/errors.ts";
 
-type Row = RunRow & { uid: string; generation: number };
+export type FakeRow = RunRow & { uid: string; namespace: string; name: string };
+
+const isActive = (r: RunRow) => r.status === "pending" || r.status === "running";
 
 export class FakeStore implements SimulationStore {
-  rows: Row[] = [];
-  down = false;
-  #n = 0;
-  #check() {
-    if (this.down)
-      throw new TransientError("DatabaseUnavailable", "database ensureRun: connection refused");
+  rows: FakeRow[] = [];
+  /** up; down: StoreUnavailableError; broken: StoreError (the database refuses). */
+  mode: "up" | "down" | "broken" = "up";
+  /** Methods that fail as if the database were down, whatever the mode. */
+  downFor = new Set<string>();
+  /** Every method call, in order. */
+  calls: string[] = [];
+  /** Awaited at the start of every call (to make the store slow). */
+  latency: () => Promise<void> = async () => {};
+  /** Called after every mutation (to sample invariants). */
+  onChange: () => void = () => {};
+  now: () => Date = () => new Date("2026-11-28T12:00:00Z");
+
+  async #enter(method: string) {
+    this.calls.push(method);
+    await this.latency();
+    if (this.mode === "down" || this.downFor.has(method)) {
+      throw new StoreUnavailableError(`the database is unreachable (P1001) during ${method}`);
+    }
+    if (this.mode === "broken") {
+      throw new StoreError(`the database refused ${method} (P2021)`);
+    }
   }
-  #update(id: string, f: (r: Row) => Partial<Row>, onlyActive = true) {
-    this.rows = this.rows.map((r) =>
-      r.id === id && (!onlyActive || r.status === "pending" || r.status === "running")
-        ? { ...r, ...f(r) }
-        : r,
-    );
+
+  #update(where: (r: FakeRow) => boolean, change: (r: FakeRow) => Partial<FakeRow>): number {
+    let n = 0;
+    this.rows = this.rows.map((r) => {
+      if (!where(r) || !isActive(r)) return r;
+      n++;
+      return { ...r, ...change(r) };
+    });
+    this.onChange();
+    return n;
   }
-  async ensureRun(run: NewRun) {
-    this.#check();
+
+  row(id: string): FakeRow | undefined {
+    return this.rows.find((r) => r.id === id);
+  }
+
+  async runsOf(uid: string) {
+    await this.#enter("runsOf");
+    return this.rows.filter((r) => r.uid === uid);
+  }
+  async createRun(run: NewRun) {
+    await this.#enter("createRun");
     const found = this.rows.find((r) => r.uid === run.uid && r.generation === run.generation);
     if (found) return found;
-    const row: Row = {
-      id: `job-${++this.#n}`,
+    const row: FakeRow = {
+      id: run.id,
       uid: run.uid,
+      namespace: run.namespace,
+      name: run.name,
       generation: run.generation,
       status: "pending",
       attempts: 0,
       failures: 0,
       result: null,
+      failureReason: null,
       error: null,
-      createdAt: new Date("2026-11-28T12:00:00Z"),
+      createdAt: this.now(),
+      startedAt: null,
       completedAt: null,
       requestHash: run.requestHash,
       seed: run.seed,
     };
     this.rows.push(row);
+    this.onChange();
     return row;
   }
-  async findReusable(hash: string, excludeId: string) {
-    this.#check();
-    return this.rows.find(
-      (r) => r.requestHash === hash && r.status === "completed" && r.id !== excludeId,
+  async findReusable(requestHash: string, excludeId: string) {
+    await this.#enter("findReusable");
+    return this.rows
+      .filter(
+        (r) => r.requestHash === requestHash && r.status === "completed" && r.id !== excludeId,
+      )
+      .sort((a, b) => (b.completedAt?.getTime() ?? 0) - (a.completedAt?.getTime() ?? 0))[0];
+  }
+  async markStarted(id: string, startedAt: Date) {
+    await this.#enter("markStarted");
+    this.#update(
+      (r) => r.id === id,
+      (r) => ({ status: "running", attempts: r.attempts + 1, startedAt }),
     );
   }
-  async markStarted(id: string) {
-    this.#check();
-    this.#update(id, (r) => ({ status: "running", attempts: r.attempts + 1 }));
-  }
   async complete(id: string, result: unknown) {
-    this.#check();
-    this.#update(id, () => ({ status: "completed", result, completedAt: new Date() }));
+    await this.#enter("complete");
+    this.#update(
+      (r) => r.id === id,
+      () => ({
+        status: "completed",
+        result,
+        failureReason: null,
+        error: null,
+        completedAt: this.now(),
+      }),
+    );
   }
   async recordFailure(id: string, message: string) {
-    this.#check();
-    this.#update(id, (r) => ({ status: "pending", failures: r.failures + 1, error: message }));
+    await this.#enter("recordFailure");
+    this.#update(
+      (r) => r.id === id,
+      (r) => ({ status: "pending", failures: r.failures + 1, error: message }),
+    );
+  }
+  async markPending(id: string) {
+    await this.#enter("markPending");
+    this.#update(
+      (r) => r.id === id,
+      () => ({ status: "pending" }),
+    );
   }
   async fail(id: string, reason: string, message: string) {
-    this.#check();
-    this.#update(id, () => ({ status: "failed", error: `${reason}: ${message}` }));
+    await this.#enter("fail");
+    this.#update(
+      (r) => r.id === id,
+      () => ({ status: "failed", failureReason: reason, error: message, completedAt: this.now() }),
+    );
+  }
+  async cancelOtherGenerations(uid: string, generation: number) {
+    await this.#enter("cancelOtherGenerations");
+    return this.#cancel((r) => r.uid === uid && r.generation !== generation);
   }
   async cancelAll(uid: string) {
-    this.#check();
-    let n = 0;
-    this.rows = this.rows.map((r) => {
-      if (r.uid !== uid || (r.status !== "pending" && r.status !== "running")) return r;
-      n++;
-      return { ...r, status: "cancelled" };
-    });
-    return n;
+    await this.#enter("cancelAll");
+    return this.#cancel((r) => r.uid === uid);
+  }
+  async activeRuns(): Promise<ActiveRun[]> {
+    await this.#enter("activeRuns");
+    return this.rows
+      .filter(isActive)
+      .map(({ id, uid, namespace, createdAt }) => ({ id, uid, namespace, createdAt }));
+  }
+  async cancelRuns(ids: readonly string[]) {
+    await this.#enter("cancelRuns");
+    return this.#cancel((r) => ids.includes(r.id));
   }
   async ping() {
-    this.#check();
+    await this.#enter("ping");
+  }
+  #cancel(where: (r: FakeRow) => boolean): number {
+    return this.#update(where, () => ({ status: "cancelled", completedAt: this.now() }));
   }
 }
 
-/** A simulator whose calls stay open until the test settles them. */
+export interface SimulatorCall {
+  readonly endpoint: string;
+  readonly request: EngineRequest;
+  readonly signal: AbortSignal;
+  readonly settle: (outcome: SimulateOutcome) => void;
+}
+
+/** A simulator whose calls stay open until the test settles them (or the caller aborts). */
 export class FakeSimulator implements SimulatorClient {
-  calls: { endpoint: string; request: unknown; settle: (o: SimulateOutcome) => void }[] = [];
-  simulate(endpoint: string, request: unknown, signal: AbortSignal) {
+  calls: SimulatorCall[] = [];
+  /** Calls neither settled nor aborted. */
+  open = 0;
+  /** The most calls ever open at once. */
+  maxOpen = 0;
+  version = "engine-1";
+  versionDown = false;
+  versionCalls = 0;
+  cancelled: { endpoint: string; jobId: string }[] = [];
+  /** Called whenever a call opens or closes (to sample invariants). */
+  onChange: () => void = () => {};
+
+  simulate(endpoint: string, request: EngineRequest, signal: AbortSignal) {
     return new Promise<SimulateOutcome>((resolve, reject) => {
-      this.calls.push({ endpoint, request, settle: resolve });
-      signal.addEventListener("abort", () => reject(new Error("aborted")));
+      let done = false;
+      const finish = () => {
+        if (done) return false;
+        done = true;
+        this.open--;
+        this.onChange();
+        return true;
+      };
+      this.open++;
+      this.maxOpen = Math.max(this.maxOpen, this.open);
+      this.calls.push({
+        endpoint,
+        request,
+        signal,
+        settle: (outcome) => finish() && resolve(outcome),
+      });
+      this.onChange();
+      signal.addEventListener("abort", () => finish() && reject(new Error("aborted")));
     });
+  }
+  async engineVersion(_endpoint: string) {
+    this.versionCalls++;
+    if (this.versionDown) throw new Error("GET /version failed: ECONNREFUSED");
+    return this.version;
+  }
+  async cancel(endpoint: string, jobId: string) {
+    this.cancelled.push({ endpoint, jobId });
   }
   async health() {}
 }
 
 export class FakeWriter implements SimulationWriter {
   statuses: SimulationStatus[] = [];
+  /** The last status written, by object name. */
+  byName = new Map<string, SimulationStatus>();
   finalizers: (readonly string[])[] = [];
-  events: KubeEvent[] = [];
-  async replaceStatus(_ref: SimulationRef, status: SimulationStatus) {
+  events: (KubeEvent & { name: string })[] = [];
+  deletions: SimulationRef[] = [];
+  /** The next status write fails with 409 Conflict, once. */
+  conflictOnce = false;
+
+  async replaceStatus(ref: SimulationRef, status: SimulationStatus) {
+    if (this.conflictOnce) {
+      this.conflictOnce = false;
+      throw new ApiException(409, "the object has been modified", { reason: "Conflict" }, {});
+    }
     this.statuses.push(structuredClone(status));
+    this.byName.set(ref.name, structuredClone(status));
   }
   async setFinalizers(_ref: SimulationRef, finalizers: readonly string[]) {
     this.finalizers.push(finalizers);
   }
-  async recordEvent(_ref: SimulationRef, event: KubeEvent) {
-    this.events.push(event);
+  async deleteObject(ref: SimulationRef) {
+    this.deletions.push(ref);
+  }
+  async recordEvent(ref: SimulationRef, event: KubeEvent) {
+    this.events.push({ ...event, name: ref.name });
   }
 }

@@ -1,167 +1,200 @@
-import pino from "pino";
 import { beforeEach, describe, expect, it } from "vitest";
-import { Executions } from "../../../src/controllers/simulation/executions.ts";
-import { createSimulationMetrics } from "../../../src/controllers/simulation/metrics.ts";
-import type {
-  PlatformObject,
-  SimulationObject,
-} from "../../../src/controllers/simulation/objects.ts";
+import { runIdOf } from "../../../src/controllers/simulation/engine-request.ts";
 import { FINALIZER } from "../../../src/controllers/simulation/reasons.ts";
-import { createSimulationReconciler } from "../../../src/controllers/simulation/reconciler.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
-import { assessmentSpec, engineResult, platformSpec } from "../../fixtures/simulations.ts";
-import { FakeSimulator, FakeStore, FakeWriter } from "./fakes.ts";
+import { storeSettledResults } from "../../../src/controllers/simulation/shutdown.ts";
+import { assessmentSpec, engineResult } from "../../fixtures/simulations.ts";
+import { FINALIZER_GRACE_MS, flush, type Harness, harness, log } from "./harness.ts";
+import { ENDPOINT } from "./observations.ts";
 
-const KEY = "risk/asm";
-const log = pino({ level: "silent" });
-const flush = () => new Promise((r) => setTimeout(r, 0));
+const JOB = runIdOf("u-asm", 1);
+const later = (h: Harness, ms: number) => {
+  h.clock.now = new Date(h.clock.now.getTime() + ms);
+};
+const deleted = (h: Harness, key: string, msAgo: number) =>
+  h.update(key, (s) => ({
+    ...s,
+    metadata: {
+      ...s.metadata,
+      deletionTimestamp: new Date(h.clock.now.getTime() - msAgo).toISOString(),
+    },
+  }));
 
 describe("simulation reconciler", () => {
-  let sim: SimulationObject;
-  let store: FakeStore;
-  let simulator: FakeSimulator;
-  let writer: FakeWriter;
-  let woken: string[];
-  let reconcile: ReturnType<typeof createSimulationReconciler>;
+  let h: Harness;
+  let key: string;
 
   beforeEach(() => {
-    sim = {
-      apiVersion: "montecarlo.vatic.io/v1alpha1",
-      kind: "MonteCarloSimulation",
-      metadata: {
-        namespace: "risk",
-        name: "asm",
-        uid: "u1",
-        generation: 1,
-        resourceVersion: "1",
-        finalizers: [FINALIZER],
-      },
-      spec: assessmentSpec(),
-    };
-    const platform: PlatformObject = {
-      apiVersion: "montecarlo.vatic.io/v1alpha1",
-      kind: "MonteCarloPlatform",
-      metadata: { name: "default", uid: "p", generation: 1, resourceVersion: "1" },
-      spec: platformSpec("http://sim"),
-    };
-    store = new FakeStore();
-    simulator = new FakeSimulator();
-    writer = new FakeWriter();
-    woken = [];
-    reconcile = createSimulationReconciler({
-      getSimulation: (key) => (key === KEY ? sim : undefined),
-      getPlatform: (name) => (name === "default" ? platform : undefined),
-      store,
-      simulator,
-      writer,
-      executions: new Executions((key) => woken.push(key)),
-      metrics: createSimulationMetrics(createRegistry()),
-      now: () => new Date("2026-11-28T12:00:05Z"),
-      random: () => 0,
-    });
+    h = harness();
+    key = h.add("asm");
   });
 
-  /** What the API server would hand back after our status write. */
-  const applyLastStatus = () => {
-    sim = { ...sim, status: writer.statuses.at(-1) };
-  };
-
   it("adds its finalizer first and does nothing else", async () => {
-    sim.metadata.finalizers = [];
-    await reconcile(KEY, { log });
-    expect(writer.finalizers).toEqual([[FINALIZER]]);
-    expect(store.rows).toHaveLength(0);
+    h.update(key, (s) => ({ ...s, metadata: { ...s.metadata, finalizers: [] } }));
+    await h.reconcile(key);
+    expect(h.writer.finalizers).toEqual([[FINALIZER]]);
+    expect(h.store.calls).toEqual([]);
+    expect(h.simulator.calls).toHaveLength(0);
   });
 
   it("records the row before submitting, runs once, then goes quiet", async () => {
-    await reconcile(KEY, { log });
-    expect(store.rows).toHaveLength(1);
-    expect(store.rows[0]).toMatchObject({ status: "running", attempts: 1 });
-    expect(simulator.calls).toHaveLength(1);
-    expect(simulator.calls[0]?.request).toMatchObject({
-      jobId: "job-1",
-      seed: 42,
-      mode: "assessment",
+    await h.reconcile(key);
+    expect(h.store.calls).toEqual(["runsOf", "findReusable", "createRun", "markStarted"]);
+    expect(h.store.rows).toHaveLength(1);
+    expect(h.store.row(JOB)).toMatchObject({
+      status: "running",
+      attempts: 1,
+      startedAt: h.clock.now,
     });
-    expect(writer.statuses.at(-1)).toMatchObject({ phase: "Running", jobId: "job-1", attempts: 1 });
-    applyLastStatus();
+    expect(h.simulator.calls.map((c) => [c.endpoint, c.request.jobId, c.request.seed])).toEqual([
+      [ENDPOINT, JOB, 42],
+    ]);
+    expect(h.status(key)).toMatchObject({ phase: "Running", jobId: JOB, attempts: 1 });
 
-    await reconcile(KEY, { log }); // idempotent while running: no second call, no write
-    expect(simulator.calls).toHaveLength(1);
-    expect(writer.statuses).toHaveLength(1);
+    await h.reconcile(key); // idempotent while running: no second call, no write
+    expect(h.simulator.calls).toHaveLength(1);
+    expect(h.writer.statuses).toHaveLength(1);
 
-    simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+    h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
     await flush();
-    expect(woken).toEqual([KEY]);
-    await reconcile(KEY, { log });
-    expect(store.rows[0]).toMatchObject({ status: "completed" });
-    expect(writer.statuses.at(-1)).toMatchObject({
+    expect(h.woken).toEqual([key]);
+    await h.reconcile(key);
+    expect(h.store.row(JOB)).toMatchObject({ status: "completed", result: engineResult() });
+    expect(h.status(key)).toMatchObject({
       phase: "Succeeded",
       result: { passProbability: 0.6, survivalProbability: 0.7, daysToPass: { p50: 12, p90: 14 } },
     });
-    expect(writer.events.map((e) => e.reason)).toEqual(["Running", "Completed"]);
-    applyLastStatus();
+    expect(h.writer.events.map((e) => e.reason)).toEqual(["Running", "Completed"]);
+    expect(h.executions.inFlight("default")).toBe(0);
 
-    const writes = writer.statuses.length;
-    await reconcile(KEY, { log }); // terminal: never re-run
-    await reconcile(KEY, { log });
-    expect(writer.statuses).toHaveLength(writes);
-    expect(simulator.calls).toHaveLength(1);
+    const writes = h.writer.statuses.length;
+    const calls = h.store.calls.length;
+    await h.reconcile(key); // terminal: never re-run, never read the database
+    await h.reconcile(key);
+    expect(h.writer.statuses).toHaveLength(writes);
+    expect(h.store.calls).toHaveLength(calls);
+    expect(h.simulator.calls).toHaveLength(1);
   });
 
-  it("reports a database outage on the object and throws to back off", async () => {
-    store.down = true;
-    await expect(reconcile(KEY, { log })).rejects.toMatchObject({ reason: "DatabaseUnavailable" });
-    expect(writer.statuses.at(-1)).toMatchObject({
-      phase: "Pending",
-      message: expect.stringContaining("connection refused"),
-    });
-    expect(simulator.calls).toHaveLength(0);
+  it("a status conflict after the launch does not launch twice", async () => {
+    h.writer.conflictOnce = true;
+    await expect(h.reconcile(key)).rejects.toMatchObject({ code: 409 });
+    expect(h.simulator.calls).toHaveLength(1);
+    expect(h.writer.statuses).toHaveLength(0);
+    await h.reconcile(key);
+    expect(h.simulator.calls).toHaveLength(1);
+    expect(h.status(key)).toMatchObject({ phase: "Running", attempts: 1 });
+    expect(h.store.row(JOB)?.attempts).toBe(1);
   });
 
-  it("a new generation starts a new row and abandons the old execution", async () => {
-    await reconcile(KEY, { log });
-    applyLastStatus();
-    sim = {
-      ...sim,
-      metadata: { ...sim.metadata, generation: 2 },
-      spec: { ...assessmentSpec(), simulation: { paths: 3000, seed: 1 } },
-    };
-    await reconcile(KEY, { log });
-    expect(store.rows.map((r) => r.generation)).toEqual([1, 2]);
-    expect(simulator.calls).toHaveLength(2);
-    simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
-    await flush();
-    expect(woken).toEqual([]); // the abandoned execution wakes nobody
+  it("a database failure after the reserve gives the slot back and launches nothing", async () => {
+    h.store.downFor.add("markStarted");
+    await expect(h.reconcile(key)).rejects.toMatchObject({ reason: "DatabaseUnavailable" });
+    expect(h.executions.inFlight("default")).toBe(0);
+    expect(h.simulator.calls).toHaveLength(0);
+    h.store.downFor.clear();
+    await h.reconcile(key);
+    expect(h.simulator.calls).toHaveLength(1);
+    expect(h.executions.inFlight("default")).toBe(1);
   });
 
-  it("deletion cancels the unfinished row and removes the finalizer", async () => {
-    await reconcile(KEY, { log });
-    sim = { ...sim, metadata: { ...sim.metadata, deletionTimestamp: "2026-11-28T12:00:04Z" } };
-    await reconcile(KEY, { log });
-    expect(store.rows[0]?.status).toBe("cancelled");
-    expect(writer.finalizers.at(-1)).toEqual([]);
+  it("deletion stops the execution, cancels the row and the job, and removes the finalizer", async () => {
+    await h.reconcile(key);
+    deleted(h, key, 1_000);
+    await h.reconcile(key);
+    expect(h.simulator.calls[0]?.signal.aborted).toBe(true);
+    expect(h.simulator.cancelled).toEqual([{ endpoint: ENDPOINT, jobId: JOB }]);
+    expect(h.store.row(JOB)?.status).toBe("cancelled");
+    expect(h.writer.finalizers.at(-1)).toEqual([]);
+    expect(h.executions.inFlight("default")).toBe(0);
   });
 
   it("deletion waits for the database, then gives up after the grace period", async () => {
-    await reconcile(KEY, { log });
-    store.down = true;
-    sim = { ...sim, metadata: { ...sim.metadata, deletionTimestamp: "2026-11-28T12:00:04Z" } };
-    await expect(reconcile(KEY, { log })).rejects.toMatchObject({ reason: "DatabaseUnavailable" });
-    sim = { ...sim, metadata: { ...sim.metadata, deletionTimestamp: "2026-11-28T11:58:00Z" } };
-    await reconcile(KEY, { log });
-    expect(writer.finalizers.at(-1)).toEqual([]);
-    expect(writer.events.at(-1)?.reason).toBe("CancelFailed");
+    await h.reconcile(key);
+    h.store.mode = "down";
+    deleted(h, key, 1_000);
+    await expect(h.reconcile(key)).rejects.toMatchObject({ reason: "DatabaseUnavailable" });
+    expect(h.writer.finalizers).toEqual([]);
+    deleted(h, key, FINALIZER_GRACE_MS + 1_000);
+    await h.reconcile(key);
+    expect(h.writer.finalizers.at(-1)).toEqual([]);
+    expect(h.writer.events.at(-1)).toMatchObject({ type: "Warning", reason: "CancelFailed" });
+    expect(h.store.row(JOB)?.status).toBe("running"); // left for the orphan sweep
   });
 
   it("an invalid spec fails once with InvalidSpec and is not retried", async () => {
-    sim = { ...sim, spec: { ...assessmentSpec(), fundedAccountId: "fa" } };
-    await reconcile(KEY, { log });
-    expect(writer.statuses.at(-1)).toMatchObject({ phase: "Failed" });
-    expect(writer.events.at(-1)).toMatchObject({ type: "Warning", reason: "InvalidSpec" });
-    applyLastStatus();
-    await reconcile(KEY, { log });
-    expect(writer.statuses).toHaveLength(1);
-    expect(store.rows).toHaveLength(0);
+    h.update(key, (s) => ({ ...s, spec: { ...assessmentSpec(), fundedAccountId: "fa" } }));
+    await h.reconcile(key);
+    expect(h.status(key)).toMatchObject({ phase: "Failed" });
+    expect(h.writer.events.at(-1)).toMatchObject({ type: "Warning", reason: "InvalidSpec" });
+    await h.reconcile(key);
+    expect(h.writer.statuses).toHaveLength(1);
+    expect(h.store.rows).toHaveLength(0);
+    expect(h.simulator.calls).toHaveLength(0);
+  });
+
+  it("a missing platform waits Pending without touching the database", async () => {
+    h.platform = undefined;
+    await h.reconcile(key);
+    expect(h.status(key)).toMatchObject({
+      phase: "Pending",
+      message: expect.stringMatching(/not found/),
+    });
+    expect(h.store.calls).toEqual([]);
+  });
+
+  it("defect 8: a completed row of another engine version is not reused; of the same one it is", async () => {
+    await h.reconcile(key);
+    h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+    await flush();
+    await h.reconcile(key);
+    const same = h.add("same");
+    await h.reconcile(same);
+    expect(h.status(same)?.result?.reusedFromJobId).toBe(JOB);
+    expect(h.simulator.calls).toHaveLength(1);
+
+    h.simulator.version = "engine-2";
+    const other = h.add("other");
+    await h.reconcile(other);
+    expect(h.status(other)).toMatchObject({ phase: "Running" });
+    expect(h.simulator.calls).toHaveLength(2);
+  });
+
+  it("a settled outcome is stored even if the clock passed the deadline meanwhile", async () => {
+    h.update(key, (s) => ({ ...s, spec: { ...assessmentSpec(), activeDeadlineSeconds: 60 } }));
+    await h.reconcile(key);
+    h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+    await flush();
+    later(h, 120_000);
+    await h.reconcile(key);
+    expect(h.status(key)?.phase).toBe("Succeeded");
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("storeSettledResults stores the results that arrived, and only those", async () => {
+    const h = harness();
+    const [a, b, c] = [h.add("a"), h.add("b"), h.add("c")];
+    for (const key of [a, b, c]) await h.reconcile(key);
+    h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+    h.simulator.calls[1]?.settle({ kind: "failed", message: "HTTP 500" });
+    await flush();
+    h.store.calls = [];
+
+    expect(await storeSettledResults(h.executions, h.store, log)).toBe(1);
+    expect(h.store.calls).toEqual(["complete"]);
+    expect(h.store.rows.map((r) => [r.name, r.status, r.result])).toEqual([
+      ["a", "completed", engineResult()],
+      ["b", "running", null],
+      ["c", "running", null],
+    ]);
+  });
+
+  it("storeSettledResults survives a database that is down", async () => {
+    const h = harness();
+    await h.reconcile(h.add("a"));
+    h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+    await flush();
+    h.store.mode = "down";
+    expect(await storeSettledResults(h.executions, h.store, log)).toBe(0);
   });
 });

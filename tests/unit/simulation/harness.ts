@@ -1,0 +1,79 @@
+// The simulation reconciler over fakes, for several simulations on one
+// platform, with a clock the test moves. A status the reconciler writes is
+// handed back on the object, as the informer would.
+import pino from "pino";
+import type { PlatformObject, SimulationObject } from "../../../src/api/objects.ts";
+import { Executions } from "../../../src/controllers/simulation/executions.ts";
+import { createSimulationMetrics } from "../../../src/controllers/simulation/metrics.ts";
+import { createSimulationReconciler } from "../../../src/controllers/simulation/reconciler.ts";
+import { createRegistry } from "../../../src/runtime/metrics.ts";
+import { FakeSimulator, FakeStore, FakeWriter } from "./fakes.ts";
+import { NOW, platformObject, simulation } from "./observations.ts";
+
+export const log = pino({ level: "silent" });
+export const flush = () => new Promise((r) => setTimeout(r, 0));
+export const FINALIZER_GRACE_MS = 60_000;
+
+export function harness(limits: object = {}) {
+  const sims = new Map<string, SimulationObject>();
+  const clock = { now: NOW };
+  const store = new FakeStore();
+  store.now = () => clock.now;
+  const simulator = new FakeSimulator();
+  const writer = new FakeWriter();
+  const woken: string[] = [];
+  const executions = new Executions((key) => woken.push(key));
+  const h = {
+    sims,
+    clock,
+    store,
+    simulator,
+    writer,
+    woken,
+    executions,
+    platform: platformObject(limits) as PlatformObject | undefined,
+    /** Adds a simulation named `name` (uid `u-<name>` unless given); returns its key. */
+    add(name: string, over: { uid?: string; spec?: object } = {}) {
+      const key = `risk/${name}`;
+      sims.set(key, simulation({ name, uid: over.uid ?? `u-${name}`, ...over }));
+      return key;
+    },
+    sim(key: string) {
+      const sim = sims.get(key);
+      if (!sim) throw new Error(`no simulation ${key}`);
+      return sim;
+    },
+    update(key: string, change: (s: SimulationObject) => SimulationObject) {
+      sims.set(key, change(h.sim(key)));
+    },
+    /** The status last written for the object of `key`. */
+    status(key: string) {
+      return writer.byName.get(h.sim(key).metadata.name);
+    },
+    async reconcile(key: string) {
+      try {
+        return await reconcileKey(key, { log });
+      } finally {
+        const sim = sims.get(key);
+        const status = sim && writer.byName.get(sim.metadata.name);
+        if (sim && status) sims.set(key, { ...sim, status });
+      }
+    },
+  };
+  const deps = {
+    getSimulation: (key: string) => sims.get(key),
+    getPlatform: (name: string) => (h.platform?.metadata.name === name ? h.platform : undefined),
+    store,
+    simulator,
+    writer,
+    executions,
+    metrics: createSimulationMetrics(createRegistry()),
+    now: () => clock.now,
+    random: () => 0,
+    finalizerGraceMs: FINALIZER_GRACE_MS,
+  };
+  const reconcileKey = createSimulationReconciler(deps);
+  return h;
+}
+
+export type Harness = ReturnType<typeof harness>;
