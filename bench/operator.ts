@@ -5,7 +5,8 @@
 //   - simulations completed per second for N small simulations end to end, and the ratio;
 //   - writes to montecarlosimulations per create->Succeeded, from the API server's /metrics,
 //     and writes while idle afterwards;
-//   - the operator's heap and resident memory with M simulations in its cache.
+//   - the operator's heap and resident memory with M simulations in its cache;
+//   - database statements per second while W simulations wait for a slot (bench/waiters.ts).
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -24,12 +25,15 @@ import {
   unique,
   waitFor,
 } from "../tests/integration/harness.ts";
+import { measureWaiters } from "./waiters.ts";
 
 const { values } = parseArgs({
   options: {
     sims: { type: "string", default: "500" },
     cached: { type: "string", default: "5000" },
     concurrency: { type: "string", default: "16" },
+    waiters: { type: "string", default: "1000" },
+    "only-waiters": { type: "boolean", default: false },
   },
 });
 const SIMS = Number(values.sims);
@@ -129,7 +133,16 @@ async function memoryOf(operator: OperatorProcess) {
   return { rss: mib("process_resident_memory_bytes"), heap: mib("nodejs_heap_size_used_bytes") };
 }
 
+async function waitersReport() {
+  const post = (path: string, body: object) => request({ method: "POST", path, body });
+  const w = await measureWaiters(Number(values.waiters), 20, post, inParallel);
+  console.log(
+    `database statements while ${w.waiters} simulations wait for a slot (nothing finishing): ${w.perSecond.toFixed(2)}/s over ${w.windowS} s (target < 5)`,
+  );
+}
+
 async function main() {
+  if (values["only-waiters"]) return waitersReport();
   const ns = await createNamespace("bench");
   const platformName = unique("bench");
   await apply(
@@ -210,6 +223,7 @@ async function main() {
       `bench operator RSS after the run: ${(await memoryOf(operator)).rss.toFixed(0)} MiB`,
     );
     await cacheOperator.stop();
+    await waitersReport();
   } finally {
     await operator.stop();
   }

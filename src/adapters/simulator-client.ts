@@ -1,9 +1,18 @@
 // The Ray Serve simulator over HTTP (docs/engine.md has the contract). Maps
 // every way a call can end onto the four outcomes the reconciler knows; reads
 // the engine version; asks for a job's computation to stop.
+import { z } from "zod";
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
 import { EngineResult } from "../controllers/simulation/result-summary.ts";
+
+/** The part of GET /jobs/{jobId} the operator reads (docs/engine.md). */
+const JobBody = z.object({
+  state: z.enum(["running", "succeeded", "failed", "cancelled"]),
+  pathsDone: z.int().min(0),
+  pathsTotal: z.int().min(0),
+  startTime: z.iso.datetime({ offset: true }),
+});
 
 /** Statuses that say "not now" rather than "not this request". */
 const UNAVAILABLE = new Set([404, 408, 429, 502, 503, 504]);
@@ -51,11 +60,26 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
       }
       const message = `HTTP ${response.status}: ${errorDetail(text)}`;
       if (UNAVAILABLE.has(response.status)) return { kind: "unavailable", message };
+      // 410: the job was cancelled on the simulator while this request waited.
+      if (response.status === 410) return { kind: "failed", message };
       if (response.status >= 400 && response.status < 500) return { kind: "rejected", message };
       return { kind: "failed", message };
     },
 
     engineVersion,
+
+    async job(endpoint, jobId) {
+      const response = await http(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
+        signal: AbortSignal.timeout(5_000),
+      });
+      const body = safeJson(await response.text());
+      if (response.status === 404) return undefined;
+      const parsed = JobBody.safeParse(body);
+      if (!response.ok || !parsed.success) {
+        throw new Error(`GET /jobs/${jobId} answered HTTP ${response.status}`);
+      }
+      return { ...parsed.data, startTime: new Date(parsed.data.startTime) };
+    },
 
     async cancel(endpoint, jobId) {
       const response = await http(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {

@@ -28,6 +28,12 @@ export const MonteCarloSimulationKind = {
     },
     { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Phase" },
     {
+      name: "Progress",
+      type: "integer",
+      jsonPath: ".status.progress.percent",
+      description: "Percent of the paths done (long runs, while they run)",
+    },
+    {
       name: "Pass",
       type: "number",
       jsonPath: ".status.result.passProbability",

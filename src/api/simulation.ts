@@ -327,6 +327,22 @@ export const ResultSummary = z
   .meta({ description: "Summary of the result; the full result is in the SimulationJob row." });
 export type ResultSummary = z.infer<typeof ResultSummary>;
 
+export const Progress = z
+  .object({
+    percent: z.int().min(0).max(100).meta({ description: "Share of the paths done, in percent." }),
+    pathsDone: z.int().min(0).meta({ description: "Paths the engine has finished." }),
+    pathsTotal: z.int().min(0).meta({ description: "Paths of the run." }),
+    estimatedCompletionTime: z.string().optional().meta({
+      description: "When the run should end at its rate so far (RFC 3339).",
+      format: "date-time",
+    }),
+  })
+  .meta({
+    description:
+      "How far a long run is, updated at most every 10 s while it runs; absent for runs shorter than 10 s.",
+  });
+export type Progress = z.infer<typeof Progress>;
+
 export const SimulationStatus = z
   .object({
     observedGeneration: z.int().min(0).optional().meta({
@@ -347,6 +363,7 @@ export const SimulationStatus = z
       description: "When the run reached a terminal phase (RFC 3339).",
       format: "date-time",
     }),
+    progress: Progress.optional(),
     result: ResultSummary.optional(),
     message: z.string().max(32768).optional().meta({ description: "Human-readable state." }),
   })

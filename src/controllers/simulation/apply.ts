@@ -15,6 +15,8 @@ export interface ApplyDeps extends PublishDeps {
   readonly simulator: SimulatorClient;
   readonly executions: Executions;
   readonly metrics: SimulationMetrics;
+  /** How often a run in flight asks the simulator how far it is; the first ask comes after one period. */
+  readonly progressIntervalMs: number;
 }
 
 /** Where a decision's actions land. */
@@ -111,6 +113,7 @@ async function simulate(
   const { metrics } = deps;
   const started = performance.now();
   metrics.inFlight.inc();
+  const polling = pollProgress(deps, t, action.request.jobId);
   try {
     const outcome = await deps.simulator.simulate(
       t.platform?.endpoint ?? "",
@@ -125,6 +128,22 @@ async function simulate(
       cancelJob(deps, t.platform.endpoint, action.request.jobId);
     return outcome;
   } finally {
+    clearInterval(polling);
     metrics.inFlight.dec();
   }
+}
+
+/** Asks the simulator how far the job is, every progressIntervalMs while the request is in flight. */
+function pollProgress(deps: ApplyDeps, t: RunTarget, jobId: string) {
+  const endpoint = t.platform?.endpoint ?? "";
+  const timer = setInterval(() => {
+    deps.simulator.job(endpoint, jobId).then(
+      (progress) => {
+        if (progress?.state === "running") deps.executions.setProgress(t.runKey, progress);
+      },
+      (err: unknown) => deps.log.debug({ err, jobId }, "could not read the job's progress"),
+    );
+  }, deps.progressIntervalMs);
+  timer.unref();
+  return timer;
 }

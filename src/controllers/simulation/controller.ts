@@ -35,6 +35,8 @@ export interface SimulationControllerOptions {
   readonly finalizerGraceMs: number;
   /** How often the leader cancels the active rows of simulations that no longer exist. */
   readonly orphanSweepMs: number;
+  /** How often a run in flight asks the simulator how far it is (default 10 s). */
+  readonly progressIntervalMs?: number;
 }
 
 export function createSimulationController(options: SimulationControllerOptions) {
@@ -66,6 +68,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     now: () => new Date(),
     random: Math.random,
     finalizerGraceMs: options.finalizerGraceMs,
+    progressIntervalMs: options.progressIntervalMs ?? 10_000,
   });
   const controller = createController({
     name: "montecarlosimulation",

@@ -194,6 +194,7 @@ function runStatusInput(
     },
     ...(run.result ? { result: run.result } : {}),
     ...(run.reusedFromJobId ? { reusedFromJobId: run.reusedFromJobId } : {}),
+    ...(run.progress ? { progress: run.progress } : {}),
   };
 }
 

@@ -12,13 +12,15 @@
 // inFlight() and reserving, so parallel workers cannot both take the last
 // slot. Simulations that wait for a slot queue here, first come first
 // woken, and a freed slot wakes the next of them.
-import type { SimulateOutcome } from "./ports.ts";
+import type { JobProgress, SimulateOutcome } from "./ports.ts";
 
 export interface ExecutionSnapshot {
   /** starting: slot reserved, row being marked; running: request in flight. */
   readonly state: "starting" | "running" | "settled";
   readonly outcome?: SimulateOutcome;
   readonly platform: string;
+  /** The simulator's last report on the job (long runs only). */
+  readonly progress?: JobProgress;
 }
 
 /**
@@ -40,6 +42,7 @@ interface Execution {
   readonly abort: AbortController;
   launched: boolean;
   outcome?: SimulateOutcome;
+  progress?: JobProgress;
 }
 
 /** What a graceful shutdown persists: results that arrived but were not stored yet. */
@@ -97,7 +100,22 @@ export class Executions {
     const e = this.#executions.get(runKey);
     if (!e) return undefined;
     const state = e.outcome ? "settled" : e.launched ? "running" : "starting";
-    return { state, platform: e.platform, ...(e.outcome ? { outcome: e.outcome } : {}) };
+    return {
+      state,
+      platform: e.platform,
+      ...(e.outcome ? { outcome: e.outcome } : {}),
+      ...(e.progress ? { progress: e.progress } : {}),
+    };
+  }
+
+  /** Records the simulator's report on a running job; a change enqueues the object. */
+  setProgress(runKey: string, progress: JobProgress): void {
+    const e = this.#executions.get(runKey);
+    if (!e || e.outcome || e.abort.signal.aborted) return;
+    const same =
+      e.progress?.pathsDone === progress.pathsDone && e.progress.pathsTotal === progress.pathsTotal;
+    e.progress = progress;
+    if (!same) this.#enqueue(e.key);
   }
 
   /** Slots held on `platform`, settled-but-unpersisted outcomes included. */

@@ -101,12 +101,23 @@ export type SimulateOutcome =
   /** The execution failed (500, bad response, no answer in time): counts against backoffLimit. */
   | { readonly kind: "failed"; readonly message: string };
 
+/** A job as the simulator reports it (GET /jobs/{jobId}). */
+export interface JobProgress {
+  readonly state: "running" | "succeeded" | "failed" | "cancelled";
+  readonly pathsDone: number;
+  readonly pathsTotal: number;
+  /** When the simulator started the job. */
+  readonly startTime: Date;
+}
+
 export interface SimulatorClient {
   simulate(endpoint: string, request: EngineRequest, signal: AbortSignal): Promise<SimulateOutcome>;
   /** The engine version the simulator runs (GET /version); throws when unreachable. */
   engineVersion(endpoint: string): Promise<string>;
   /** Stops the job's computation if it still runs (DELETE /jobs/{jobId}); best effort. */
   cancel(endpoint: string, jobId: string): Promise<void>;
+  /** How far the job is (GET /jobs/{jobId}); undefined when the simulator does not know it. */
+  job(endpoint: string, jobId: string): Promise<JobProgress | undefined>;
   health(endpoint: string, signal?: AbortSignal): Promise<void>;
 }
 

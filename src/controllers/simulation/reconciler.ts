@@ -36,6 +36,8 @@ export interface SimulationReconcilerDeps {
   readonly random: () => number;
   /** After this long, a deleted simulation loses its finalizer even if the database is down. */
   readonly finalizerGraceMs: number;
+  /** How often a run in flight asks the simulator how far it is (10 s). */
+  readonly progressIntervalMs: number;
 }
 
 export function createSimulationReconciler(deps: SimulationReconcilerDeps) {

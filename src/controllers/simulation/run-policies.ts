@@ -1,11 +1,13 @@
 // The run's state machine: a chain of small policies over one generation's
 // row and its in-memory execution, first match wins, in the order of
 // decideRun. Pure.
+
+import type { Progress } from "../../api/simulation.ts";
 import { failureDelayMs, retryTime, unavailableDelayMs, waitRecheckMs } from "./backoff.ts";
 import type { Action, ActiveObservation, Phase } from "./decide.ts";
 import { buildEngineRequest } from "./engine-request.ts";
 import type { RetryGate } from "./executions.ts";
-import type { RunRow, SimulateOutcome } from "./ports.ts";
+import type { JobProgress, RunRow, SimulateOutcome } from "./ports.ts";
 import { Reason } from "./reasons.ts";
 import { EngineResult } from "./result-summary.ts";
 
@@ -16,6 +18,7 @@ export interface RunDecision {
   /** The engine result to summarise in status (Succeeded only). */
   readonly result?: EngineResult;
   readonly reusedFromJobId?: string;
+  readonly progress?: Progress;
   readonly actions: readonly Action[];
   readonly requeueAfterMs?: number;
 }
@@ -220,15 +223,36 @@ function submit(o: RunObservation): RunDecision {
   };
 }
 
-/** One message for the whole Running phase, so that reconciles in it write nothing. */
+/**
+ * One message for the whole Running phase, so that reconciles in it write
+ * nothing; only the progress of a long run changes, as often as it is polled.
+ */
 function running(o: RunObservation, startedAt: Date | null): RunDecision {
   const left = deadlineLeftMs(o, startedAt);
+  const progress = o.execution?.progress ? progressOf(o.execution.progress, o.now) : undefined;
   return {
     phase: "Running",
     reason: Reason.Running,
     message: `running on ${o.admission.platform.endpoint}`,
     actions: [],
+    ...(progress ? { progress } : {}),
     ...(left !== undefined ? { requeueAfterMs: left } : {}),
+  };
+}
+
+/** Percent done, and the end at the rate so far (none before the first path is done). */
+export function progressOf(job: JobProgress, now: Date): Progress {
+  const { pathsDone, pathsTotal } = job;
+  const fraction = pathsTotal > 0 ? Math.min(1, pathsDone / pathsTotal) : 0;
+  const elapsedMs = Math.max(0, now.getTime() - job.startTime.getTime());
+  const eta = fraction > 0 ? new Date(job.startTime.getTime() + elapsedMs / fraction) : undefined;
+  return {
+    percent: Math.floor(fraction * 100),
+    pathsDone,
+    pathsTotal,
+    ...(eta
+      ? { estimatedCompletionTime: new Date(Math.ceil(eta.getTime() / 1000) * 1000).toISOString() }
+      : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Builds the status a reconcile wants from its decision. Pure; the shell
 // writes it only when it differs from the stored one.
 import { type Condition, type ConditionInput, setCondition } from "../../api/conditions.ts";
-import type { SimulationStatus } from "../../api/simulation.ts";
+import type { Progress, SimulationStatus } from "../../api/simulation.ts";
 import { boundedMessage } from "../../api/status-equality.ts";
 import type { Phase } from "./decide.ts";
 import { ConditionType, Reason } from "./reasons.ts";
@@ -24,6 +24,8 @@ export interface StatusInput {
   };
   readonly result?: EngineResult;
   readonly reusedFromJobId?: string;
+  /** A long run's progress (Running only). */
+  readonly progress?: Progress;
   readonly now: Date;
 }
 
@@ -93,6 +95,7 @@ export function buildStatus(
           ...(s.run.startedAt ? { startTime: s.run.startedAt.toISOString() } : {}),
         }
       : {}),
+    ...(s.progress && s.phase === "Running" ? { progress: s.progress } : {}),
     ...(terminal
       ? { completionTime: previousCompletion ?? (s.run?.completedAt ?? s.now).toISOString() }
       : {}),

@@ -6,6 +6,7 @@ import type { SimulationStatus } from "../../../src/api/simulation.ts";
 import type { EngineRequest } from "../../../src/controllers/simulation/engine-request.ts";
 import {
   type ActiveRun,
+  type JobProgress,
   type KubeEvent,
   type NewRun,
   type RunRow,
@@ -217,6 +218,11 @@ export class FakeSimulator implements SimulatorClient {
   }
   async cancel(endpoint: string, jobId: string) {
     this.cancelled.push({ endpoint, jobId });
+  }
+  /** What GET /jobs/{jobId} answers, by job id. */
+  jobs = new Map<string, JobProgress>();
+  async job(_endpoint: string, jobId: string) {
+    return this.jobs.get(jobId);
   }
   async health() {}
 }

@@ -12,6 +12,7 @@ import { NOW, platformObject, simulation } from "./observations.ts";
 
 export const log = pino({ level: "silent" });
 export const flush = () => new Promise((r) => setTimeout(r, 0));
+export const PROGRESS_INTERVAL_MS = 20;
 export const FINALIZER_GRACE_MS = 60_000;
 
 export function harness(limits: object = {}) {
@@ -71,6 +72,7 @@ export function harness(limits: object = {}) {
     now: () => clock.now,
     random: () => 0,
     finalizerGraceMs: FINALIZER_GRACE_MS,
+    progressIntervalMs: PROGRESS_INTERVAL_MS,
   };
   const reconcileKey = createSimulationReconciler(deps);
   return h;
