@@ -1,8 +1,10 @@
 // The Ray Serve simulator over HTTP (docs/engine.md has the contract). Maps
 // every way a call can end onto the four outcomes the reconciler knows.
+// POST /simulate carries the operator's bearer token; GET /health is open.
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
 import { EngineResult } from "../controllers/simulation/result-summary.ts";
+import type { SimulatorCredentials } from "./simulator-credentials.ts";
 
 /** Statuses that say "not now" rather than "not this request". */
 const UNAVAILABLE = new Set([404, 408, 429, 502, 503, 504]);
@@ -10,21 +12,43 @@ const UNAVAILABLE = new Set([404, 408, 429, 502, 503, 504]);
 export interface SimulatorClientOptions {
   /** Longest a single POST /simulate may take before it counts as unavailable. */
   readonly requestTimeoutMs: number;
+  /** The bearer tokens to send (docs/security.md); none: no Authorization header. */
+  readonly credentials?: SimulatorCredentials | undefined;
   readonly fetch?: typeof fetch;
 }
 
+/** The simulator refused the token: try the next one, if there is one. */
+const REFUSED = new Set([401, 403]);
+
 export function createSimulatorClient(options: SimulatorClientOptions): SimulatorClient {
   const http = options.fetch ?? fetch;
+
+  /** POST /simulate with each token in turn until one is not refused. */
+  async function post(endpoint: string, body: string, signal: AbortSignal): Promise<Response> {
+    const tokens = options.credentials ? await options.credentials.tokens() : [undefined];
+    let response: Response | undefined;
+    for (const token of tokens) {
+      // A refused token was stopped before the request was read: nothing ran.
+      await response?.body?.cancel();
+      response = await http(`${endpoint}/simulate`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+      });
+      if (!REFUSED.has(response.status)) break;
+    }
+    return response as Response;
+  }
+
   return {
     async simulate(endpoint, request: EngineRequest, signal): Promise<SimulateOutcome> {
       let response: Response;
       try {
-        response = await http(`${endpoint}/simulate`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(request),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]),
-        });
+        response = await post(endpoint, JSON.stringify(request), signal);
       } catch (err) {
         if (signal.aborted) throw err;
         return { kind: "unavailable", message: networkMessage(err) };
@@ -37,6 +61,13 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
           : { kind: "failed", message: `unexpected response body: ${parsed.error.message}` };
       }
       const message = `HTTP ${response.status}: ${errorDetail(text)}`;
+      // The operator's credentials, not the spec, are wrong: wait for a fixed Secret.
+      if (REFUSED.has(response.status)) {
+        return {
+          kind: "unavailable",
+          message: `the simulator refused the operator's token (${message})`,
+        };
+      }
       if (UNAVAILABLE.has(response.status)) return { kind: "unavailable", message };
       if (response.status >= 400 && response.status < 500) return { kind: "rejected", message };
       return { kind: "failed", message };
