@@ -1,10 +1,12 @@
 // SimulationStore on Prisma. Every failure to reach the database becomes a
 // TransientError with reason DatabaseUnavailable, which the reconciler
-// reports on the simulation and retries with backoff.
+// reports on the simulation and retries with backoff. Its message never
+// carries the driver's text (src/adapters/database-errors.ts).
 
 import type { NewRun, RunRow, SimulationStore } from "../controllers/simulation/ports.ts";
 import type { SimulationJob } from "../generated/prisma/client.ts";
 import { TransientError } from "../runtime/errors.ts";
+import { describeDatabaseError } from "./database-errors.ts";
 import type { PrismaClient } from "./prisma.ts";
 
 const ACTIVE = ["pending", "running"] as const;
@@ -24,12 +26,19 @@ function toRow(job: SimulationJob): RunRow {
   };
 }
 
+/**
+ * The driver's error is neither quoted nor kept as the cause: its message
+ * and stack name the database server, and the cause chain reaches every log
+ * line that logs the error (describeDatabaseError says why).
+ */
 async function db<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const message = err instanceof Error ? err.message.split("\n").at(-1) : String(err);
-    throw new TransientError("DatabaseUnavailable", `database ${what}: ${message}`, { cause: err });
+    throw new TransientError(
+      "DatabaseUnavailable",
+      `database ${what} failed: ${describeDatabaseError(err)}`,
+    );
   }
 }
 
