@@ -53,12 +53,15 @@ def ray_cluster():
     os.environ.pop("RAY_ADDRESS", None)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     temp_dir = _short_temp_dir()
-    # A token of its own: Ray 2.60 enables token auth for local clusters and
-    # would otherwise share ~/.ray/auth_token with every other cluster.
+    # A token of its own: Ray 2.60 enables token auth for a new local cluster
+    # (RAY_AUTH_MODE unset: ray.init sets it and reloads its config, which an
+    # environment change after `import ray` would not) and would otherwise
+    # share ~/.ray/auth_token with every other cluster of the user.
     ray_token = Path(temp_dir) / "ray-token"
     ray_token.write_text(secrets.token_hex(32))
-    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(ray_token))
-    os.environ.pop("RAY_AUTH_TOKEN", None)
+    os.environ["RAY_AUTH_TOKEN_PATH"] = str(ray_token)
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN"):
+        os.environ.pop(name, None)
     ray.init(
         num_cpus=2,
         include_dashboard=False,
