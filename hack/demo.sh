@@ -16,6 +16,7 @@ k create namespace prop-risk --dry-run=client -o yaml | k apply -f - >/dev/null
 if ! [[ -f $MC_STACK_DIR/operator.pid ]] || ! kill -0 "$(cat "$MC_STACK_DIR/operator.pid")" 2>/dev/null; then
   mc_log "operator on 127.0.0.1:$MC_OPERATOR_PORT (log: $MC_STACK_DIR/logs/operator.log)"
   mc_spawn operator env KUBECONFIG="$KUBECONFIG" DATABASE_URL="$DATABASE_URL" HTTP_HOST=127.0.0.1 \
+    SIMULATOR_TOKEN_FILE="$SIMULATOR_TOKEN_FILE" \
     HTTP_PORT="$MC_OPERATOR_PORT" CONTROLLERS=simulation "$MC_NODE" "$MC_REPO/src/main.ts"
   mc_wait operator "$MC_STACK_DIR/logs/operator.log" 60 curl -fsS "http://127.0.0.1:$MC_OPERATOR_PORT/healthz"
 fi

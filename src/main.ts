@@ -10,6 +10,7 @@ import { applyMigrations } from "./adapters/migrations.ts";
 import { createPrisma } from "./adapters/prisma.ts";
 import { createSimulationStore } from "./adapters/simulation-store.ts";
 import { createSimulatorClient } from "./adapters/simulator-client.ts";
+import { simulatorCredentials } from "./adapters/simulator-credentials.ts";
 import { platformEndpoint } from "./api/platform.ts";
 import { loadConfig } from "./config.ts";
 import { createPlatformController } from "./controllers/platform/controller.ts";
@@ -49,8 +50,12 @@ kubeConfig.loadFromDefault();
 const request = createKubeRequester(kubeConfig);
 const prisma = createPrisma(config.DATABASE_URL);
 const store = createSimulationStore(prisma);
+const credentials = simulatorCredentials(config);
+// An unreadable token file stops the process at start, not at the first simulation.
+await credentials?.tokens();
 const simulator = createSimulatorClient({
   requestTimeoutMs: config.SIMULATOR_TIMEOUT_SECONDS * 1000,
+  credentials,
 });
 
 const informers: Informer<unknown>[] = [];
@@ -87,6 +92,7 @@ if (config.CONTROLLERS.includes("platform")) {
     resyncPeriodMs: config.RESYNC_SECONDS * 1000,
     workers: config.PLATFORM_WORKERS,
     ...(config.PLATFORM_SELECTOR ? { platformSelector: config.PLATFORM_SELECTOR } : {}),
+    ...(config.RAY_SERVICE_NAMESPACE ? { rayServiceNamespace: config.RAY_SERVICE_NAMESPACE } : {}),
   });
   informers.push(...(platform.informers as unknown as Informer<unknown>[]));
   controllers.push(platform.controller);

@@ -14,6 +14,7 @@ MC_APISERVER_PORT=${MC_APISERVER_PORT:-$((MC_PORT_BASE + 3))}
 MC_PG_PORT=${MC_PG_PORT:-$((MC_PORT_BASE + 4))}
 MC_RAY_PORT=${MC_RAY_PORT:-$((MC_PORT_BASE + 5))}
 MC_OPERATOR_PORT=${MC_OPERATOR_PORT:-$((MC_PORT_BASE + 6))}
+MC_RAY_DASHBOARD_PORT=${MC_RAY_DASHBOARD_PORT:-$((MC_PORT_BASE + 7))}
 MC_RAY_CPUS=${MC_RAY_CPUS:-2}
 
 # Pinned versions: the Go tooling module pins etcd/kube-apiserver/kubectl.
@@ -27,8 +28,19 @@ MC_NODE=$MC_REPO/node_modules/.bin/node
 MC_KUBECTL=$MC_TOOLS_DIR/kubectl
 MC_KUBECONFIG=$MC_STACK_DIR/admin.kubeconfig
 MC_PG_BIN=${MC_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-MC_DATABASE_URL=postgresql://montecarlo:montecarlo@127.0.0.1:$MC_PG_PORT/montecarlo
+# The database password is made once per stack too (up.sh), so that tests can
+# look for a value that appears nowhere else (tests/integration/security).
+MC_DB_PASSWORD_FILE=$MC_STACK_DIR/db-password
+mc_database_url() {
+  printf 'postgresql://montecarlo:%s@127.0.0.1:%s/montecarlo' "$(cat "$MC_DB_PASSWORD_FILE" 2>/dev/null)" "$MC_PG_PORT"
+}
+MC_DATABASE_URL=$(mc_database_url)
 MC_RAY_URL=http://127.0.0.1:$MC_RAY_PORT
+MC_RAY_DASHBOARD_URL=http://127.0.0.1:$MC_RAY_DASHBOARD_PORT
+# Ray's token (RAY_AUTH_TOKEN_PATH) and the simulator's bearer token, made
+# once per stack by mc_secret (docs/security.md).
+MC_RAY_TOKEN_FILE=$MC_STACK_DIR/ray-token
+MC_SIMULATOR_TOKEN_FILE=$MC_STACK_DIR/simulator-token
 # PostgreSQL runs as the postgres user, which must reach its directory: keep
 # it out of the checkout (which may sit under a private home directory).
 MC_PG_DIR=${MC_PG_DIR:-/tmp/mcpg-$MC_PG_PORT}
@@ -37,6 +49,13 @@ MC_RAY_TMP=${MC_RAY_TMP:-/tmp/mcray-$MC_RAY_PORT}
 
 mc_log() { printf '[stack %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 mc_die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# mc_secret FILE: create FILE with a random token (mode 600) unless it exists.
+mc_secret() {
+  [[ -s $1 ]] && return 0
+  mkdir -p "$(dirname "$1")"
+  (umask 077 && openssl rand -hex 32 >"$1.tmp" && mv "$1.tmp" "$1")
+}
 
 # mc_wait PIECE LOGFILE TIMEOUT_S CMD...: poll CMD until it succeeds.
 mc_wait() {

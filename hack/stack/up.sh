@@ -12,6 +12,8 @@ steps="system node go_tools kuberay_crds"
 "$MC_REPO/hack/stack/install.sh" "$steps"
 mkdir -p "$MC_STACK_DIR/logs"
 started=$SECONDS
+mc_secret "$MC_DB_PASSWORD_FILE"
+MC_DATABASE_URL=$(mc_database_url)
 
 # A piece already running is left alone, so up.sh can be re-run to restart
 # only what is down.
@@ -88,13 +90,16 @@ start_postgres() {
       -o "-c listen_addresses=127.0.0.1 -c port=$MC_PG_PORT -c unix_socket_directories=$data -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" \
       start >/dev/null || mc_die "PostgreSQL did not start; log: $log"
   fi
+  # The password goes in on stdin, not on a command line `ps` shows.
   runuser -u postgres -- psql -h "$data" -p "$MC_PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL ||
+\set password $(cat "$MC_DB_PASSWORD_FILE")
 SELECT 'exists' FROM pg_roles WHERE rolname = 'montecarlo';
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'montecarlo') THEN
-    CREATE ROLE montecarlo LOGIN CREATEDB PASSWORD 'montecarlo';
+    CREATE ROLE montecarlo LOGIN CREATEDB;
   END IF;
 END \$\$;
+ALTER ROLE montecarlo PASSWORD :'password';
 SELECT 'CREATE DATABASE montecarlo OWNER montecarlo'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'montecarlo')\gexec
 \c montecarlo
@@ -108,14 +113,20 @@ SQL
     { tail -n 20 "$MC_STACK_DIR/logs/migrate.log" >&2; mc_die "migrations failed; log: $MC_STACK_DIR/logs/migrate.log"; }
 }
 
+# Ray with token authentication and its dashboard (the Serve and Jobs REST
+# APIs) on loopback; the simulator requires its own bearer token.
 start_ray() {
   running ray && return 0
-  mc_log "Ray Serve on 127.0.0.1:$MC_RAY_PORT ($MC_RAY_CPUS CPUs)"
+  mc_secret "$MC_RAY_TOKEN_FILE"
+  mc_secret "$MC_SIMULATOR_TOKEN_FILE"
+  mc_log "Ray Serve on 127.0.0.1:$MC_RAY_PORT, dashboard on 127.0.0.1:$MC_RAY_DASHBOARD_PORT ($MC_RAY_CPUS CPUs, token auth)"
   rm -rf "$MC_RAY_TMP"
   (cd "$MC_REPO/ray" && mc_spawn ray env PYTHONPATH="$MC_REPO/ray" RAY_USAGE_STATS_ENABLED=0 \
+    SIMULATOR_AUTH_MODE=token SIMULATOR_TOKEN_FILE="$MC_SIMULATOR_TOKEN_FILE" \
     "$MC_VENV/bin/python" -m montecarlo_sim.local --port "$MC_RAY_PORT" --num-cpus "$MC_RAY_CPUS" \
-    --temp-dir "$MC_RAY_TMP")
+    --temp-dir "$MC_RAY_TMP" --dashboard-port "$MC_RAY_DASHBOARD_PORT" --ray-token-file "$MC_RAY_TOKEN_FILE")
   mc_wait ray "$MC_STACK_DIR/logs/ray.log" 180 curl -fsS "$MC_RAY_URL/health"
+  mc_wait ray "$MC_STACK_DIR/logs/ray.log" 60 curl -fsS "$MC_RAY_DASHBOARD_URL/api/gcs_healthz"
 }
 
 for piece in $pieces; do

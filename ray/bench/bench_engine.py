@@ -12,7 +12,9 @@ Both rates are measured in this process, single-threaded, interleaved
 (``--repeats`` back-to-back pairs); the raw rate is the best over two buffer
 sizes, so the ratio is not flattered. On a shared, loaded machine the median
 of the per-pair ratios is the steadiest figure. With ``--serve-url`` the same workload is also
-POSTed to a running Serve and its wall time printed.
+POSTed to a running Serve and its wall time printed, with the simulator's
+bearer token from SIMULATOR_TOKEN or SIMULATOR_TOKEN_FILE (hack/stack/env.sh
+exports the local stack's).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from montecarlo_sim.auth import TokenSource  # noqa: E402
 from montecarlo_sim.engine import run_inline  # noqa: E402
 from montecarlo_sim.request_mapping import to_spec  # noqa: E402
 from montecarlo_sim.schema import SimulationRequest  # noqa: E402
@@ -76,9 +79,11 @@ def engine_rate(spec, seed: int, paths: int):
 
 def serve_wall_time(url: str) -> dict:
     data = json.dumps(WORKLOAD).encode()
-    req = urllib.request.Request(
-        url.rstrip("/") + "/simulate", data=data, headers={"content-type": "application/json"}
-    )
+    headers = {"content-type": "application/json"}
+    source = TokenSource.from_env()
+    if source is not None:
+        headers["authorization"] = f"Bearer {source.accepted()[0]}"
+    req = urllib.request.Request(url.rstrip("/") + "/simulate", data=data, headers=headers)
     start = time.perf_counter()
     with urllib.request.urlopen(req, timeout=600) as resp:
         body = json.loads(resp.read())

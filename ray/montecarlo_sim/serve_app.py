@@ -3,9 +3,12 @@
 Two applications, deployed by import path from serveConfigV2
 (ray/serve-config.yaml):
 - ``montecarlo_sim.serve_app:simulator_app``: deployment
-  ``MonteCarloSimulator``, FastAPI ingress, ``POST /simulate``;
+  ``MonteCarloSimulator``, FastAPI ingress, ``POST /simulate``; every route
+  requires ``Authorization: Bearer <token>`` (montecarlo_sim.auth), and a
+  replica refuses to start when token auth is on and no token is set;
 - ``montecarlo_sim.serve_app:health_app``: deployment ``HealthCheck``,
-  ``GET /health`` -> ``{"status": "healthy"}`` (route prefix ``/health``).
+  ``GET /health`` -> ``{"status": "healthy"}`` (route prefix ``/health``),
+  open: the operator's readiness check and probes carry no token.
 
 Nothing is deployed at import time. The options given in the decorators
 are defaults for ``serve run montecarlo_sim.serve_app:simulator_app``; the
@@ -29,13 +32,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from . import ENGINE_VERSION
+from .auth import TokenSource
 from .engine import chunk_plan, run_inline
 from .fanout import INLINE_MAX_CHUNKS, run_tasks_async
+from .http_auth import BearerAuthMiddleware
 from .request_mapping import to_spec
 from .schema import SimulationRequest
 from .service import build_response
 
 simulator_api = FastAPI(title="montecarlo-sim simulator")
+simulator_api.add_middleware(BearerAuthMiddleware)
 
 
 @serve.deployment(
@@ -52,6 +58,9 @@ simulator_api = FastAPI(title="montecarlo-sim simulator")
 @serve.ingress(simulator_api)
 class MonteCarloSimulator:
     def __init__(self, inline_max_chunks: int = INLINE_MAX_CHUNKS) -> None:
+        # Raises without a token when auth is on: the replica never starts,
+        # so the application cannot run open by mistake.
+        TokenSource.from_env()
         self._inline_max_chunks = inline_max_chunks
 
     @simulator_api.post("/simulate")

@@ -3,12 +3,16 @@
 - ``ray_cluster``: an in-process local Ray (``ray.init``), for the fan-out.
 - ``serve_url``: ``python -m montecarlo_sim.local`` in a subprocess on a free
   loopback port with its own temp dir, stopped with SIGTERM at the end.
+
+Every local Serve runs as the stack does: Ray token auth with a token of its
+own, and the simulator requiring ``SERVE_TOKEN`` (send ``AUTH`` as headers).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -24,6 +28,9 @@ import pytest
 
 RAY_DIR = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 240.0
+# The simulator's bearer token for every local Serve of this session.
+SERVE_TOKEN = secrets.token_hex(32)
+AUTH = {"Authorization": f"Bearer {SERVE_TOKEN}"}
 
 
 def _free_port() -> int:
@@ -46,6 +53,15 @@ def ray_cluster():
     os.environ.pop("RAY_ADDRESS", None)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     temp_dir = _short_temp_dir()
+    # A token of its own: Ray 2.60 enables token auth for a new local cluster
+    # (RAY_AUTH_MODE unset: ray.init sets it and reloads its config, which an
+    # environment change after `import ray` would not) and would otherwise
+    # share ~/.ray/auth_token with every other cluster of the user.
+    ray_token = Path(temp_dir) / "ray-token"
+    ray_token.write_text(secrets.token_hex(32))
+    os.environ["RAY_AUTH_TOKEN_PATH"] = str(ray_token)
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN"):
+        os.environ.pop(name, None)
     ray.init(
         num_cpus=2,
         include_dashboard=False,
@@ -66,13 +82,17 @@ def local_serve(config: Optional[str] = None) -> Iterator[str]:
     port = _free_port()
     temp_dir = _short_temp_dir()
     log_path = Path(temp_dir) / "local-serve.log"
+    ray_token = Path(temp_dir) / "ray-token"
+    ray_token.write_text(secrets.token_hex(32))
     cmd = [
         sys.executable, "-m", "montecarlo_sim.local",
         "--port", str(port), "--num-cpus", "2", "--temp-dir", os.path.join(temp_dir, "ray"),
+        "--ray-token-file", str(ray_token),
     ]
     if config:
         cmd += ["--config", config]
-    env = dict(os.environ, PYTHONPATH=str(RAY_DIR), PYTHONUNBUFFERED="1")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMULATOR_")}
+    env.update(PYTHONPATH=str(RAY_DIR), PYTHONUNBUFFERED="1", SIMULATOR_TOKEN=SERVE_TOKEN)
     proc = subprocess.Popen(
         cmd, cwd=str(RAY_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -10,6 +10,7 @@ from montecarlo_sim.fanout import INLINE_MAX_CHUNKS
 from montecarlo_sim.schema import SimulationRequest
 from montecarlo_sim.service import simulate
 
+from .conftest import AUTH
 from .requests import funded_history, standard_assessment, with_changes
 
 pytestmark = pytest.mark.serve
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.serve
 TIMEOUT = httpx.Timeout(180.0)
 
 
-def post(url: str, body) -> httpx.Response:
-    return httpx.post(f"{url}/simulate", json=body, timeout=TIMEOUT)
+def post(url: str, body, headers=AUTH) -> httpx.Response:
+    return httpx.post(f"{url}/simulate", json=body, headers=headers, timeout=TIMEOUT)
 
 
 def without_elapsed(result: dict) -> dict:
@@ -28,9 +29,25 @@ def without_elapsed(result: dict) -> dict:
 
 
 def test_health(serve_url):
+    # Open: no Authorization header.
     r = httpx.get(f"{serve_url}/health", timeout=TIMEOUT)
     assert r.status_code == 200
     assert r.json() == {"status": "healthy"}
+
+
+@pytest.mark.parametrize(
+    "headers,status",
+    [
+        pytest.param({}, 401, id="no-token"),
+        pytest.param({"Authorization": "Bearer not-the-token"}, 403, id="wrong-token"),
+        pytest.param(AUTH, 200, id="the-token"),
+    ],
+)
+def test_simulate_requires_the_bearer_token(serve_url, headers, status):
+    r = post(serve_url, standard_assessment(1_000), headers=headers)
+    assert r.status_code == status, r.text
+    if status != 200:
+        assert "Bearer" not in r.text and AUTH["Authorization"] not in r.text
 
 
 def test_simulate_assessment(serve_url):
@@ -108,6 +125,9 @@ def test_oversized_history_is_422(serve_url):
 
 def test_malformed_json_is_422(serve_url):
     r = httpx.post(
-        f"{serve_url}/simulate", content=b"{not json", headers={"content-type": "application/json"}, timeout=TIMEOUT
+        f"{serve_url}/simulate",
+        content=b"{not json",
+        headers={"content-type": "application/json", **AUTH},
+        timeout=TIMEOUT,
     )
     assert r.status_code == 422

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import yaml
 
-from .conftest import local_serve
+from .conftest import AUTH, local_serve
 from .requests import standard_assessment, with_changes
 
 pytestmark = pytest.mark.serve
@@ -42,7 +42,7 @@ def test_overload_gets_503_and_the_rest_succeed(tight_serve_url):
     body = with_changes(standard_assessment(120_000), (("simulation", "horizonDays"), 60), (("rules", "maxTradingDays"), 60))
 
     def call(i: int) -> int:
-        r = httpx.post(f"{tight_serve_url}/simulate", json={**body, "jobId": f"j{i}"}, timeout=180)
+        r = httpx.post(f"{tight_serve_url}/simulate", json={**body, "jobId": f"j{i}"}, headers=AUTH, timeout=180)
         return r.status_code
 
     with ThreadPoolExecutor(max_workers=6) as pool:

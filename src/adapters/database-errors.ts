@@ -4,7 +4,8 @@
 // answered (constraints, schema, values) is a StoreError (DatabaseError).
 // Messages name the operation and the error's kind only: the driver's own
 // text can carry the host, port, user or SQL, which must not reach a status,
-// an Event or an info log. The original error stays as `cause` for debug logs.
+// an Event or a log line. The driver's error is not kept as `cause` either:
+// pino writes the cause chain into every log line that logs the error.
 import { StoreError, StoreUnavailableError } from "../controllers/simulation/ports.ts";
 
 /** The pg adapter's error kinds that mean "the database cannot be reached". */
@@ -65,18 +66,16 @@ function describe(err: unknown): Described {
     kind ??= adapterKind && adapterKind !== "postgres" ? adapterKind : code;
     e = fields.cause ?? (e as { meta?: { driverAdapterError?: unknown } }).meta?.driverAdapterError;
   }
-  return {
-    unreachable: unreachable || !answered,
-    kind: kind ?? (err instanceof Error ? err.name : "unknown error"),
-  };
+  const word = kind ?? (err instanceof Error ? err.name : undefined);
+  // Only a plain word or code is quoted: nothing that could carry a host or a query.
+  const safe = word !== undefined && /^[A-Za-z0-9_]{1,64}$/.test(word) ? word : "unknown error";
+  return { unreachable: unreachable || !answered, kind: safe };
 }
 
 /** The store's error for a failed `operation`. */
 export function databaseError(operation: string, err: unknown): StoreUnavailableError | StoreError {
   const { unreachable, kind } = describe(err);
   return unreachable
-    ? new StoreUnavailableError(`the database is unreachable (${kind}) during ${operation}`, {
-        cause: err,
-      })
-    : new StoreError(`the database refused ${operation} (${kind})`, { cause: err });
+    ? new StoreUnavailableError(`the database is unreachable (${kind}) during ${operation}`)
+    : new StoreError(`the database refused ${operation} (${kind})`);
 }

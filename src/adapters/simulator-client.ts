@@ -1,10 +1,21 @@
 // The Ray Serve simulator over HTTP (docs/engine.md has the contract). Maps
-// every way a call can end onto the four outcomes the reconciler knows; reads
-// the engine version; asks for a job's computation to stop.
+// every way a POST /simulate can end onto the four outcomes the reconciler
+// knows; reads the engine version and a job's progress; asks for a job's
+// computation to stop. Every call but GET /health carries the operator's
+// bearer token (simulator-http.ts).
 import { z } from "zod";
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
 import { EngineResult } from "../controllers/simulation/result-summary.ts";
+import type { SimulatorCredentials } from "./simulator-credentials.ts";
+import {
+  type AuthorizedFetch,
+  authorizedFetch,
+  errorDetail,
+  networkMessage,
+  REFUSED,
+  safeJson,
+} from "./simulator-http.ts";
 
 /** The part of GET /jobs/{jobId} the operator reads (docs/engine.md). */
 const JobBody = z.object({
@@ -22,54 +33,20 @@ export interface SimulatorClientOptions {
   readonly requestTimeoutMs: number;
   /** How long an engine version read from GET /version is trusted (default 60 s). */
   readonly versionTtlMs?: number;
+  /** The bearer tokens to send (docs/security.md); none: no Authorization header. */
+  readonly credentials?: SimulatorCredentials | undefined;
   readonly fetch?: typeof fetch;
 }
 
 export function createSimulatorClient(options: SimulatorClientOptions): SimulatorClient {
   const http = options.fetch ?? fetch;
-  const engineVersion = createVersionCache(http, options.versionTtlMs ?? 60_000);
+  const call = authorizedFetch(http, options.credentials);
   return {
-    async simulate(endpoint, request: EngineRequest, signal): Promise<SimulateOutcome> {
-      const timeout = AbortSignal.timeout(options.requestTimeoutMs);
-      let response: Response;
-      try {
-        response = await http(`${endpoint}/simulate`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(request),
-          signal: AbortSignal.any([signal, timeout]),
-        });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        // A request that outlives the timeout is a failed execution, not an
-        // outage: it consumes backoffLimit instead of retrying forever.
-        if (timeout.aborted) {
-          return {
-            kind: "failed",
-            message: `no answer within SIMULATOR_TIMEOUT_SECONDS (${options.requestTimeoutMs / 1000} s)`,
-          };
-        }
-        return { kind: "unavailable", message: networkMessage(err) };
-      }
-      const text = await response.text().catch(() => "");
-      if (response.ok) {
-        const parsed = EngineResult.safeParse(safeJson(text));
-        return parsed.success
-          ? { kind: "ok", result: parsed.data }
-          : { kind: "failed", message: `unexpected response body: ${parsed.error.message}` };
-      }
-      const message = `HTTP ${response.status}: ${errorDetail(text)}`;
-      if (UNAVAILABLE.has(response.status)) return { kind: "unavailable", message };
-      // 410: the job was cancelled on the simulator while this request waited.
-      if (response.status === 410) return { kind: "failed", message };
-      if (response.status >= 400 && response.status < 500) return { kind: "rejected", message };
-      return { kind: "failed", message };
-    },
-
-    engineVersion,
+    simulate: (endpoint, request, signal) => simulate(call, options, endpoint, request, signal),
+    engineVersion: createVersionCache(call, options.versionTtlMs ?? 60_000),
 
     async job(endpoint, jobId) {
-      const response = await http(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
+      const response = await call(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
         signal: AbortSignal.timeout(5_000),
       });
       const body = safeJson(await response.text());
@@ -82,7 +59,7 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
     },
 
     async cancel(endpoint, jobId) {
-      const response = await http(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
+      const response = await call(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
         method: "DELETE",
         signal: AbortSignal.timeout(5_000),
       });
@@ -101,18 +78,68 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
   };
 }
 
+async function simulate(
+  call: AuthorizedFetch,
+  options: SimulatorClientOptions,
+  endpoint: string,
+  request: EngineRequest,
+  signal: AbortSignal,
+): Promise<SimulateOutcome> {
+  const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+  let response: Response;
+  try {
+    response = await call(`${endpoint}/simulate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+      signal: AbortSignal.any([signal, timeout]),
+    });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    // A request that outlives the timeout is a failed execution, not an
+    // outage: it consumes backoffLimit instead of retrying forever.
+    if (timeout.aborted) {
+      return {
+        kind: "failed",
+        message: `no answer within SIMULATOR_TIMEOUT_SECONDS (${options.requestTimeoutMs / 1000} s)`,
+      };
+    }
+    return { kind: "unavailable", message: networkMessage(err) };
+  }
+  const text = await response.text().catch(() => "");
+  if (response.ok) {
+    const parsed = EngineResult.safeParse(safeJson(text));
+    return parsed.success
+      ? { kind: "ok", result: parsed.data }
+      : { kind: "failed", message: `unexpected response body: ${parsed.error.message}` };
+  }
+  const message = `HTTP ${response.status}: ${errorDetail(text)}`;
+  // The operator's credentials, not the spec, are wrong: wait for a fixed Secret.
+  if (REFUSED.has(response.status)) {
+    return {
+      kind: "unavailable",
+      message: `the simulator refused the operator's token (${message})`,
+    };
+  }
+  if (UNAVAILABLE.has(response.status)) return { kind: "unavailable", message };
+  // 410: the job was cancelled on the simulator while this request waited.
+  if (response.status === 410) return { kind: "failed", message };
+  if (response.status >= 400 && response.status < 500) return { kind: "rejected", message };
+  return { kind: "failed", message };
+}
+
 /**
  * GET /version per endpoint, kept for `ttlMs`; when a refresh fails the last
  * version read is used, so a short outage does not stop new runs from being
  * recorded. Throws only when the endpoint never answered.
  */
-function createVersionCache(http: typeof fetch, ttlMs: number) {
+function createVersionCache(call: AuthorizedFetch, ttlMs: number) {
   const known = new Map<string, { version: string; atMs: number }>();
   return async (endpoint: string): Promise<string> => {
     const cached = known.get(endpoint);
     if (cached && Date.now() - cached.atMs < ttlMs) return cached.version;
     try {
-      const response = await http(`${endpoint}/version`, { signal: AbortSignal.timeout(5_000) });
+      const response = await call(`${endpoint}/version`, { signal: AbortSignal.timeout(5_000) });
       const body = safeJson(await response.text()) as { engineVersion?: unknown } | undefined;
       if (!response.ok || typeof body?.engineVersion !== "string") {
         throw new Error(`GET /version answered HTTP ${response.status}`);
@@ -126,33 +153,4 @@ function createVersionCache(http: typeof fetch, ttlMs: number) {
   };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** FastAPI's `{"detail": [{"loc": [...], "msg": ...}]}` as "simulation.paths: msg". */
-export function errorDetail(text: string): string {
-  const body = safeJson(text) as { detail?: unknown } | undefined;
-  const detail = body?.detail;
-  if (typeof detail === "string") return detail;
-  if (Array.isArray(detail)) {
-    return detail
-      .map((d: { loc?: unknown[]; msg?: string }) => {
-        const loc = (d.loc ?? []).filter((p) => p !== "body").join(".");
-        return loc ? `${loc}: ${d.msg}` : String(d.msg);
-      })
-      .join("; ");
-  }
-  return text.slice(0, 500) || "no body";
-}
-
-function networkMessage(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code} ${cause.message ?? ""}`.trim();
-  if (err instanceof Error && err.name === "TimeoutError") return "request timed out";
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorDetail };

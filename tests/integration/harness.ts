@@ -39,6 +39,15 @@ export const stack = {
   get dir() {
     return required("MC_STACK_DIR");
   },
+  get simulatorTokenFile() {
+    return required("SIMULATOR_TOKEN_FILE");
+  },
+  get rayTokenFile() {
+    return required("RAY_AUTH_TOKEN_PATH");
+  },
+  get rayDashboardUrl() {
+    return required("RAY_DASHBOARD_URL");
+  },
 };
 
 export const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
@@ -188,6 +197,8 @@ export async function startOperator(env: Record<string, string>): Promise<Operat
       HTTP_HOST: "127.0.0.1",
       HTTP_PORT: String(port),
       LOG_LEVEL: "debug",
+      // The simulator's bearer token, as the operator reads it in a pod.
+      SIMULATOR_TOKEN_FILE: stack.simulatorTokenFile,
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

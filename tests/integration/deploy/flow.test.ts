@@ -28,6 +28,8 @@ const platformWired = readFileSync(`${REPO}src/main.ts`, "utf8").includes(
   "createPlatformController",
 );
 
+const LABEL = "deploy.montecarlo.vatic.io/flow";
+
 describe("end to end as the operator's service account", () => {
   let operatorNs: string;
   let simNs: string;
@@ -44,7 +46,12 @@ describe("end to end as the operator's service account", () => {
     await kubectlOk(["create", "namespace", simNs]);
 
     const base = objects(await render("manifests/base"));
-    const rbac = operatorRbac(base, operatorNs, operatorNs);
+    // The RayService Role of ray-system goes where this test's RayService is.
+    const rbac = operatorRbac(
+      base,
+      { "montecarlo-system": operatorNs, "ray-system": simNs },
+      operatorNs,
+    );
     await kubectlOk(["apply", "-f", "-"], toYaml(rbac.objects));
     clusterScoped = rbac.clusterScoped.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
 
@@ -54,13 +61,12 @@ describe("end to end as the operator's service account", () => {
     rayService = structuredClone(base.find((o) => o.kind === "RayService"));
     rayService.metadata.namespace = simNs;
     await kubectlOk(["apply", "-f", "-"], toYaml([rayService]));
-    await apply(
-      platform(platformName, {
-        rayService: { namespace: simNs, name: rayService.metadata.name },
-        endpoint: stack.rayUrl,
-        autoscaling: { minReplicas: 1, maxReplicas: 3, targetOngoingRequests: 5 },
-      }),
-    );
+    const ownPlatform = platform(platformName, {
+      rayService: { namespace: simNs, name: rayService.metadata.name },
+      endpoint: stack.rayUrl,
+      autoscaling: { minReplicas: 1, maxReplicas: 3, targetOngoingRequests: 5 },
+    });
+    await apply({ ...ownPlatform, metadata: { name: platformName, labels: { [LABEL]: simNs } } });
 
     const kubeconfig = await serviceAccountKubeconfig(operatorNs, rbac.serviceAccount);
     // Not admin: the token's identity is the service account.
@@ -80,6 +86,11 @@ describe("end to end as the operator's service account", () => {
       LEADER_ELECTION: "true",
       LEADER_ELECTION_NAMESPACE: operatorNs,
       CONTROLLERS: platformWired ? "simulation,platform" : "simulation",
+      // As deployment.yaml does: RayServices only where the Role allows. Other
+      // test files' platforms name RayServices elsewhere, which this service
+      // account may not read: it manages its own platform only.
+      RAY_SERVICE_NAMESPACE: simNs,
+      PLATFORM_SELECTOR: `${LABEL}=${simNs}`,
     });
   });
 

@@ -145,10 +145,81 @@ describe.each(KUSTOMIZATIONS)("%s", (dir) => {
     expect(ref.key).toBe("url");
     const secrets = find("Secret");
     if (dir.endsWith("/dev")) {
-      expect(secrets.map((s) => s.metadata.name)).toEqual([ref.name]);
+      expect(secrets.map((s) => s.metadata.name)).toContain(ref.name);
     } else {
       expect(secrets).toHaveLength(0);
       expect(ref.name).toBe("montecarlo-database");
+    }
+  });
+
+  it("takes the Ray and simulator tokens from Secrets, which dev creates and prod does not", () => {
+    const [rayService] = find("RayService");
+    const [operator] = find("Deployment", "montecarlo-operator");
+    const pods = [operator.spec.template.spec, ...rayPods(rayService)];
+    const wanted = new Set<string>();
+    for (const pod of pods) {
+      const namespace =
+        pod === pods[0] ? operator.metadata.namespace : rayService.metadata.namespace;
+      for (const c of pod.containers) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          if (ref) wanted.add(`${namespace}/${ref.name}/${ref.key}`);
+        }
+      }
+      for (const v of pod.volumes ?? []) {
+        if (v.secret) wanted.add(`${namespace}/${v.secret.secretName}/token`);
+      }
+    }
+    const cluster = rayService.spec.rayClusterConfig;
+    for (const e of cluster.autoscalerOptions.env) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref) wanted.add(`${rayService.metadata.namespace}/${ref.name}/${ref.key}`);
+    }
+    expect([...wanted].sort()).toEqual(
+      [
+        "montecarlo-system/montecarlo-simulator-token/token",
+        "ray-system/montecarlo-ray-auth/auth_token",
+        "ray-system/montecarlo-simulator-token/token",
+        expect.stringMatching(/^montecarlo-system\/montecarlo-database(-\w+)?\/url$/),
+      ].sort(),
+    );
+    const secrets = find("Secret");
+    if (dir.endsWith("/dev")) {
+      const have = secrets.flatMap((s) =>
+        Object.keys(s.data ?? {}).map((key) => `${s.metadata.namespace}/${s.metadata.name}/${key}`),
+      );
+      for (const ref of wanted) expect(have).toContain(ref);
+      // Both sides of the simulator token hold the same value.
+      const tokens = secrets.filter((s) => s.metadata.name === "montecarlo-simulator-token");
+      expect(new Set(tokens.map((s) => s.data.token)).size).toBe(1);
+    } else {
+      expect(secrets).toEqual([]);
+    }
+  });
+
+  it("closes ray-system to everything but its own pods, the operator and KubeRay", () => {
+    const [rayService] = find("RayService");
+    const policies = find("NetworkPolicy").filter(
+      (p) => p.metadata.namespace === rayService.metadata.namespace,
+    );
+    expect(policies.find((p) => p.metadata.name === "default-deny")?.spec.podSelector).toEqual({});
+    const kuberay = dir.endsWith("/dev") ? "default" : "kuberay-system";
+    for (const name of ["ray-dashboard", "ray-serve"]) {
+      const policy = policies.find((p) => p.metadata.name === name);
+      expect(policy.spec.ingress[0].from[0]).toEqual({
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kuberay } },
+      });
+    }
+    for (const pod of rayPods(rayService)) {
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+        });
+        expect(c.resources.limits.memory).toBeDefined();
+      }
     }
   });
 });

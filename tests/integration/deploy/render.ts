@@ -31,10 +31,15 @@ export function renameNamespaces(yaml: string, names: Record<string, string>): s
 
 /**
  * The operator's own RBAC from a render (its ServiceAccount, the ClusterRole
- * and Role it is bound to, and the bindings), moved to `namespace`, with the
- * cluster-scoped names suffixed. The rules are untouched.
+ * and Roles it is bound to, and the bindings), with each namespace moved as
+ * `namespaces` says (e.g. montecarlo-system and ray-system to namespaces of
+ * the test) and the cluster-scoped names suffixed. The rules are untouched.
  */
-export function operatorRbac(rendered: Manifest[], namespace: string, suffix: string) {
+export function operatorRbac(
+  rendered: Manifest[],
+  namespaces: Record<string, string>,
+  suffix: string,
+) {
   const sa = rendered.find((o) => o.kind === "ServiceAccount");
   const bound = (o: Manifest) =>
     o.subjects?.some((s: Manifest) => s.kind === "ServiceAccount" && s.name === sa.metadata.name);
@@ -42,16 +47,26 @@ export function operatorRbac(rendered: Manifest[], namespace: string, suffix: st
   const roles = rendered.filter(
     (o) =>
       (o.kind === "ClusterRole" || o.kind === "Role") &&
-      bindings.some((b) => b.roleRef.kind === o.kind && b.roleRef.name === o.metadata.name),
+      bindings.some(
+        (b) =>
+          b.roleRef.kind === o.kind &&
+          b.roleRef.name === o.metadata.name &&
+          b.metadata.namespace === o.metadata.namespace,
+      ),
   );
   const rename = (kind: string, name: string) =>
     kind.startsWith("Cluster") ? `${name}-${suffix}` : name;
+  const move = (namespace: string) => {
+    const to = namespaces[namespace];
+    if (!to) throw new Error(`operatorRbac: no namespace given for ${namespace}`);
+    return to;
+  };
   const moved = [sa, ...roles, ...bindings].map((o) => {
     const copy = structuredClone(o);
-    if (copy.metadata.namespace) copy.metadata.namespace = namespace;
+    if (copy.metadata.namespace) copy.metadata.namespace = move(copy.metadata.namespace);
     copy.metadata.name = rename(copy.kind, copy.metadata.name);
     if (copy.roleRef) copy.roleRef.name = rename(copy.roleRef.kind, copy.roleRef.name);
-    for (const s of copy.subjects ?? []) s.namespace = namespace;
+    for (const s of copy.subjects ?? []) s.namespace = move(s.namespace);
     return copy;
   });
   return {

@@ -212,7 +212,16 @@ describe("databaseError", () => {
     expect(classified.reason).toBe(unavailable ? "DatabaseUnavailable" : "DatabaseError");
     expect(classified.message).toBe(message);
     for (const secret of SECRETS) expect(classified.message).not.toContain(secret);
-    expect(classified.cause).toBe(err);
+    // The driver's error is not kept: pino would log its message through the cause chain.
+    expect(classified.cause).toBeUndefined();
+  });
+
+  it("a kind or code that is not a plain word is never quoted", () => {
+    const err = Object.assign(new Error("x"), {
+      code: "at 10.0.3.7",
+      meta: { driverAdapterError: { cause: { kind: "10.0.3.7:5432" } } },
+    });
+    expect(databaseError("reading the runs", err).message).not.toContain("10.0.3.7");
   });
 
   it("the errors above carry every secret the messages must drop", () => {

@@ -139,7 +139,11 @@ describe("operator image and manifests", () => {
   });
 
   it("leader-election Role names the Lease the operator uses", () => {
-    const role = manifest("manifests/base/operator/rbac.yaml", "Role");
+    const role = manifest(
+      "manifests/base/operator/rbac.yaml",
+      "Role",
+      "montecarlo-operator-leader-election",
+    );
     const named = role.rules.find((r: Manifest) => r.resourceNames);
     expect(named.resourceNames).toEqual([env(container(deployment)).LEADER_ELECTION_ID]);
   });
@@ -255,7 +259,8 @@ describe("RBAC", () => {
     const bindings = manifests("manifests/base/operator/rbac.yaml").filter((o) =>
       o.kind.endsWith("Binding"),
     );
-    expect(bindings).toHaveLength(2);
+    // Cluster-wide, leader election, RayServices in ray-system.
+    expect(bindings).toHaveLength(3);
     for (const b of bindings) {
       expect(b.subjects).toEqual([
         { kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace },

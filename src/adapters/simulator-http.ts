@@ -1,0 +1,61 @@
+// HTTP to the simulator with the operator's bearer tokens: each request is
+// sent with the current token, and again with the next one when the first is
+// refused (401/403) during a rotation (docs/security.md). Plus the small
+// helpers that read the simulator's answers.
+import type { SimulatorCredentials } from "./simulator-credentials.ts";
+
+/** The simulator refused the token: try the next one, if there is one. */
+export const REFUSED = new Set([401, 403]);
+
+export type AuthorizedFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+export function authorizedFetch(
+  http: typeof fetch,
+  credentials: SimulatorCredentials | undefined,
+): AuthorizedFetch {
+  return async (url, init) => {
+    const tokens = credentials ? await credentials.tokens() : [undefined];
+    let response: Response | undefined;
+    for (const token of tokens) {
+      // A refused token was stopped before the request was read: nothing ran.
+      await response?.body?.cancel();
+      init.signal?.throwIfAborted();
+      const headers = new Headers(init.headers);
+      if (token) headers.set("authorization", `Bearer ${token}`);
+      response = await http(url, { ...init, headers });
+      if (!REFUSED.has(response.status)) break;
+    }
+    return response as Response;
+  };
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** FastAPI's `{"detail": [{"loc": [...], "msg": ...}]}` as "simulation.paths: msg". */
+export function errorDetail(text: string): string {
+  const body = safeJson(text) as { detail?: unknown } | undefined;
+  const detail = body?.detail;
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d: { loc?: unknown[]; msg?: string }) => {
+        const loc = (d.loc ?? []).filter((p) => p !== "body").join(".");
+        return loc ? `${loc}: ${d.msg}` : String(d.msg);
+      })
+      .join("; ");
+  }
+  return text.slice(0, 500) || "no body";
+}
+
+export function networkMessage(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `${cause.code} ${cause.message ?? ""}`.trim();
+  if (err instanceof Error && err.name === "TimeoutError") return "request timed out";
+  return err instanceof Error ? err.message : String(err);
+}
