@@ -7,7 +7,7 @@ import { type PlatformObject, platformNameOf, type SimulationObject } from "../.
 import { PlatformResource, SimulationResource } from "../../api/resources.ts";
 import { createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
-import { createInformer } from "../../runtime/informer.ts";
+import { createInformer, type Informer } from "../../runtime/informer.ts";
 import type { KubeRequester } from "../../runtime/kube-request.ts";
 import type { Registry } from "../../runtime/metrics.ts";
 import { Executions } from "./executions.ts";
@@ -40,20 +40,7 @@ export interface SimulationControllerOptions {
 }
 
 export function createSimulationController(options: SimulationControllerOptions) {
-  const { kubeConfig, logger } = options;
-  const simulations = createInformer<SimulationObject>({
-    resource: SimulationResource,
-    kubeConfig,
-    resyncPeriodMs: options.resyncPeriodMs,
-    ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
-    logger,
-  });
-  const platforms = createInformer<PlatformObject>({
-    resource: PlatformResource,
-    kubeConfig,
-    resyncPeriodMs: options.resyncPeriodMs,
-    logger,
-  });
+  const { simulations, platforms } = createInformers(options);
   // Late-bound: executions enqueue through the controller created below.
   let enqueue: (key: string) => void = () => {};
   const executions = new Executions((key) => enqueue(key));
@@ -74,7 +61,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     name: "montecarlosimulation",
     workers: options.workers,
     reconcile,
-    logger,
+    logger: options.logger,
     metrics: options.controllerMetrics,
   });
   enqueue = (key) => controller.enqueue(key);
@@ -90,27 +77,52 @@ export function createSimulationController(options: SimulationControllerOptions)
       )
       .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
   );
-  const startSweeps = (signal: AbortSignal) =>
-    startOrphanSweeps(
-      {
-        store: options.store,
-        liveUids: () =>
-          simulations.hasSynced()
-            ? new Set(simulations.list().map((s) => s.metadata.uid))
-            : undefined,
-        namespace: options.namespace,
-        now: () => new Date(),
-        graceMs: options.finalizerGraceMs,
-        log: logger.child({ controller: "montecarlosimulation" }),
-      },
-      options.orphanSweepMs,
-      signal,
-    );
   return {
     controller,
     informers: [simulations, platforms],
     executions,
     platforms,
-    startSweeps,
+    startSweeps: (signal: AbortSignal) => startSweeps(options, simulations, signal),
   };
+}
+
+function createInformers(options: SimulationControllerOptions) {
+  const { kubeConfig, logger, resyncPeriodMs } = options;
+  const simulations = createInformer<SimulationObject>({
+    resource: SimulationResource,
+    kubeConfig,
+    resyncPeriodMs,
+    ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
+    logger,
+  });
+  const platforms = createInformer<PlatformObject>({
+    resource: PlatformResource,
+    kubeConfig,
+    resyncPeriodMs,
+    logger,
+  });
+  return { simulations, platforms };
+}
+
+/** The orphan sweep against the leader's synced cache of simulations. */
+function startSweeps(
+  options: SimulationControllerOptions,
+  simulations: Informer<SimulationObject>,
+  signal: AbortSignal,
+) {
+  startOrphanSweeps(
+    {
+      store: options.store,
+      liveUids: () =>
+        simulations.hasSynced()
+          ? new Set(simulations.list().map((s) => s.metadata.uid))
+          : undefined,
+      namespace: options.namespace,
+      now: () => new Date(),
+      graceMs: options.finalizerGraceMs,
+      log: options.logger.child({ controller: "montecarlosimulation" }),
+    },
+    options.orphanSweepMs,
+    signal,
+  );
 }

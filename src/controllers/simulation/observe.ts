@@ -5,7 +5,7 @@
 // own await, in the same synchronous stretch as decide() and apply()'s
 // reserve, so no other reconcile can take a slot in between.
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
-import { admit } from "./admit.ts";
+import { type Admitted, admit } from "./admit.ts";
 import { isActive, type Observation } from "./decide.ts";
 import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
 import type { Executions } from "./executions.ts";
@@ -46,12 +46,25 @@ export async function observe(
       others: executions.othersOf(key, runKey),
     });
   }
-  const { name: platform, endpoint } = admission.platform;
+  const platform = admission.platform.name;
   const limit = admission.platform.spec.limits.maxConcurrentRuns;
   if (executions.isWaiting(runKey, platform) && executions.inFlight(platform) >= limit) {
     return () => ({ ...base(), kind: "waiting" });
   }
 
+  return observeRun(deps, sim, key, admission);
+}
+
+/** The rows and hash of an admitted run, then (synchronously, later) its memory. */
+async function observeRun(
+  deps: ObserveDeps,
+  sim: SimulationObject,
+  key: string,
+  admission: Admitted,
+): Promise<() => Observation> {
+  const { executions } = deps;
+  const runKey = runKeyOf(key, sim);
+  const { name: platform, endpoint } = admission.platform;
   const rows = await deps.store.runsOf(sim.metadata.uid);
   const row = rows.find((r) => r.generation === sim.metadata.generation);
   const version = row
@@ -67,8 +80,14 @@ export async function observe(
 
   return () => {
     const execution = executions.get(runKey);
+    const others = executions.othersOf(key, runKey);
+    // This run's own slot, and those of its other generations (freed by this
+    // decision's cancelStale), are not in the way.
+    const ours = [runKey, ...others].filter((k) => executions.get(k)?.platform === platform);
     return {
-      ...base(),
+      sim,
+      now: deps.now(),
+      random: deps.random(),
       kind: "active",
       admission,
       rows,
@@ -77,13 +96,8 @@ export async function observe(
       reusable,
       execution,
       gate: executions.gate(runKey),
-      others: executions.othersOf(key, runKey),
-      // Slots of this object's other generations are freed by this decision's cancelStale.
-      inFlight:
-        executions.inFlight(platform) -
-        [runKey, ...executions.othersOf(key, runKey)].filter(
-          (k) => executions.get(k)?.platform === platform,
-        ).length,
+      others,
+      inFlight: executions.inFlight(platform) - ours.length,
     };
   };
 }
@@ -91,7 +105,7 @@ export async function observe(
 /** A new row's hash, which includes the engine version the simulator reports. */
 async function hashWithVersion(
   deps: ObserveDeps,
-  admission: Extract<ReturnType<typeof admit>, { admitted: true }>,
+  admission: Admitted,
   endpoint: string,
 ): Promise<{ hash?: string; error?: string }> {
   try {
