@@ -137,7 +137,7 @@ async function waitersReport() {
   const post = (path: string, body: object) => request({ method: "POST", path, body });
   const w = await measureWaiters(Number(values.waiters), 20, post, inParallel);
   console.log(
-    `database statements while ${w.waiters} simulations wait for a slot (nothing finishing): ${w.perSecond.toFixed(2)}/s over ${w.windowS} s (target < 5)`,
+    `database statements while ${w.waiters} simulations wait for a slot (nothing finishing): ${w.perSecond.toFixed(2)}/s over ${w.windowS} s (target < 5); simulations Running with maxConcurrentRuns 1: ${w.running}`,
   );
 }
 
