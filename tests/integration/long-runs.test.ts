@@ -15,7 +15,13 @@ import {
   unique,
   waitFor,
 } from "./harness.ts";
-import { type Fixture, freshSeed, setUp, waitRunningRow } from "./lifecycle/fixtures.ts";
+import {
+  type Fixture,
+  freshSeed,
+  setUp,
+  waitCondition,
+  waitRunningRow,
+} from "./lifecycle/fixtures.ts";
 
 interface Job {
   state: string;
@@ -82,15 +88,7 @@ describe("long runs", () => {
         LEASE_DURATION_SECONDS: "15",
       }),
     };
-    const done = await kubectl([
-      "wait",
-      "-n",
-      f.ns,
-      "--for=condition=Succeeded",
-      "--timeout=300s",
-      "mcs/year",
-    ]);
-    expect(done.code).toBe(0);
+    expect(await waitCondition(f.ns, "year", "Succeeded", 300)).toBe(true);
     const after = await job(row.id);
     expect(after?.state).toBe("succeeded");
     expect(after?.pathSteps).toBeLessThanOrEqual(1.1 * ONE_RUN_PATH_STEPS);

@@ -7,6 +7,7 @@ import { assessmentSpec, fundedSpec } from "../../fixtures/simulations.ts";
 import {
   apply,
   createNamespace,
+  kubectl,
   type OperatorProcess,
   platform,
   stack,
@@ -88,6 +89,26 @@ export const waitRunningRow = (ns: string, name: string, generation = 1n) =>
     90_000,
     50,
   );
+
+/** `kubectl wait` for a condition of simulation `name`; true when it came. */
+export async function waitCondition(ns: string, name: string, condition: string, timeoutS: number) {
+  const r = await kubectl([
+    "wait",
+    "-n",
+    ns,
+    `--for=condition=${condition}`,
+    `--timeout=${timeoutS}s`,
+    `mcs/${name}`,
+  ]);
+  return r.code === 0;
+}
+
+/** A condition of a simulation as kubectl returned it. */
+export function conditionOf(sim: { status?: { conditions?: { type: string }[] } }, type: string) {
+  return sim.status?.conditions?.find((c) => c.type === type) as
+    | { type: string; status: string; reason: string; message: string }
+    | undefined;
+}
 
 /** The value of one series in Prometheus text, or undefined when the series is absent. */
 export function metric(text: string, series: string): number | undefined {

@@ -14,6 +14,7 @@ import {
   quickSpec,
   setUp,
   slowSpec,
+  waitCondition,
   waitRunningRow,
 } from "./fixtures.ts";
 
@@ -26,8 +27,7 @@ const withPass = (estimate: number) => {
   };
 };
 
-const succeeded = (ns: string, name: string) =>
-  kubectl(["wait", "-n", ns, "--for=condition=Succeeded", "--timeout=180s", `mcs/${name}`]);
+const succeeded = (ns: string, name: string) => waitCondition(ns, name, "Succeeded", 180);
 
 describe("generations, orphans, reuse and TTL", () => {
   let f: Fixture;
@@ -52,7 +52,7 @@ describe("generations, orphans, reuse and TTL", () => {
       "-p",
       JSON.stringify({ spec: { simulation: { paths: 2000, seed: freshSeed() } } }),
     ]);
-    expect((await succeeded(f.ns, "edited")).code).toBe(0);
+    expect(await succeeded(f.ns, "edited")).toBe(true);
     const rows = await prisma.simulationJob.findMany({
       where: { uid: first.uid },
       orderBy: { generation: "asc" },
@@ -126,7 +126,7 @@ describe("generations, orphans, reuse and TTL", () => {
       data: row(requestHash(inputs, "0.0.0-older-engine"), new Date(), 0.11),
     });
     await apply(simulation(f.ns, "other-version", spec));
-    expect((await succeeded(f.ns, "other-version")).code).toBe(0);
+    expect(await succeeded(f.ns, "other-version")).toBe(true);
     const ran = await getJson(["get", "mcs", "other-version", "-n", f.ns]);
     expect(ran.status.result.reusedFromJobId).toBeUndefined();
     expect(ran.status.attempts).toBe(1);
@@ -136,7 +136,7 @@ describe("generations, orphans, reuse and TTL", () => {
       data: row(requestHash(inputs, version), new Date(Date.now() + 60_000), 0.22),
     });
     await apply(simulation(f.ns, "same-version", spec));
-    expect((await succeeded(f.ns, "same-version")).code).toBe(0);
+    expect(await succeeded(f.ns, "same-version")).toBe(true);
     const reused = await getJson(["get", "mcs", "same-version", "-n", f.ns]);
     expect(reused.status.result.reusedFromJobId).toBe(newer.id);
     expect(reused.status.result.passProbability).toBe(0.22);
@@ -147,7 +147,7 @@ describe("generations, orphans, reuse and TTL", () => {
     await apply(
       simulation(f.ns, "short-lived", quickSpec(f.platformName, { ttlSecondsAfterFinished: 5 })),
     );
-    expect((await succeeded(f.ns, "short-lived")).code).toBe(0);
+    expect(await succeeded(f.ns, "short-lived")).toBe(true);
     const done = await getJson(["get", "mcs", "short-lived", "-n", f.ns]);
     const finished = Date.parse(done.status.completionTime);
     await waitFor(

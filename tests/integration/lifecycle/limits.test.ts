@@ -13,6 +13,7 @@ import {
   waitFor,
 } from "../harness.ts";
 import {
+  conditionOf,
   type Fixture,
   metric,
   prisma,
@@ -21,6 +22,7 @@ import {
   runningRows,
   setUp,
   slowSpec,
+  waitCondition,
   waitRunningRow,
 } from "./fixtures.ts";
 
@@ -102,18 +104,7 @@ describe("platform limits", () => {
     });
     expect(waited.status.startTime).toBeUndefined();
     // The hog takes longer than patient's deadline; patient still succeeds once it runs.
-    expect(
-      (
-        await kubectl([
-          "wait",
-          "-n",
-          f.ns,
-          "--for=condition=Succeeded",
-          "--timeout=180s",
-          "mcs/patient",
-        ])
-      ).code,
-    ).toBe(0);
+    expect(await waitCondition(f.ns, "patient", "Succeeded", 180)).toBe(true);
     const hog = await getJson(["get", "mcs", "hog", "-n", f.ns]);
     const patient = await getJson(["get", "mcs", "patient", "-n", f.ns]);
     expect(Date.parse(patient.status.startTime)).toBeGreaterThanOrEqual(
@@ -135,18 +126,7 @@ describe("platform limits", () => {
       "-p",
       JSON.stringify({ spec: { limits: { maxPaths: 1000 } } }),
     ]);
-    expect(
-      (
-        await kubectl([
-          "wait",
-          "-n",
-          f.ns,
-          "--for=condition=Succeeded",
-          "--timeout=180s",
-          "mcs/admitted",
-        ])
-      ).code,
-    ).toBe(0);
+    expect(await waitCondition(f.ns, "admitted", "Succeeded", 180)).toBe(true);
     expect((await prisma.simulationJob.findUniqueOrThrow({ where: { id: row.id } })).status).toBe(
       "completed",
     );
@@ -154,18 +134,7 @@ describe("platform limits", () => {
     expect(metric(await f.operator.metrics(), "montecarlo_executions_in_flight")).toBe(0);
     // A new simulation of the same size is judged by the lowered limit.
     await apply(simulation(f.ns, "after-lowering", slowSpec(f.platformName)));
-    expect(
-      (
-        await kubectl([
-          "wait",
-          "-n",
-          f.ns,
-          "--for=condition=Failed",
-          "--timeout=60s",
-          "mcs/after-lowering",
-        ])
-      ).code,
-    ).toBe(0);
+    expect(await waitCondition(f.ns, "after-lowering", "Failed", 60)).toBe(true);
   });
 
   it("defect 7: the platform's maxPathSteps refuses a larger simulation, naming both numbers", async () => {
@@ -185,20 +154,10 @@ describe("platform limits", () => {
         quickSpec(f.platformName, { simulation: { paths: 20_000, seed: 1 } }),
       ),
     );
-    expect(
-      (
-        await kubectl([
-          "wait",
-          "-n",
-          f.ns,
-          "--for=condition=Failed",
-          "--timeout=60s",
-          "mcs/too-much",
-        ])
-      ).code,
-    ).toBe(0);
+    expect(await waitCondition(f.ns, "too-much", "Failed", 60)).toBe(true);
     const sim = await getJson(["get", "mcs", "too-much", "-n", f.ns]);
-    const failed = sim.status.conditions.find((c: { type: string }) => c.type === "Failed");
+    const failed = conditionOf(sim, "Failed");
+    if (!failed) throw new Error("no Failed condition");
     expect(failed.reason).toBe("InvalidSpec");
     expect(failed.message).toContain("1800000 path-steps");
     expect(failed.message).toContain("limits.maxPathSteps 1000000");

@@ -7,23 +7,16 @@ import { createSimulationWriter } from "../../../src/adapters/simulation-writer.
 import { buildStatus } from "../../../src/controllers/simulation/status.ts";
 import { normalizeError, TransientError } from "../../../src/runtime/errors.ts";
 import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
+import { apply, getJson, simulation, stack, startOperator, unique, waitFor } from "../harness.ts";
 import {
-  apply,
-  getJson,
-  kubectl,
-  simulation,
-  stack,
-  startOperator,
-  unique,
-  waitFor,
-} from "../harness.ts";
-import {
+  conditionOf,
   type Fixture,
   prisma,
   quickSpec,
   rowsOf,
   setUp,
   slowSpec,
+  waitCondition,
   waitRunningRow,
 } from "./fixtures.ts";
 
@@ -71,18 +64,7 @@ describe("shutdown, timeouts and status writes", () => {
       // the standby retries every second, plus a margin for a loaded machine.
       expect(Date.now() - stoppedAt).toBeLessThan(1_000 + 2_500);
       for (const n of names) {
-        expect(
-          (
-            await kubectl([
-              "wait",
-              "-n",
-              f.ns,
-              "--for=condition=Succeeded",
-              "--timeout=240s",
-              `mcs/${n}`,
-            ])
-          ).code,
-        ).toBe(0);
+        expect(await waitCondition(f.ns, n, "Succeeded", 240)).toBe(true);
       }
       const rows = (await rowsOf(f.ns)).filter((r) => names.includes(r.name));
       expect(rows.map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
@@ -147,20 +129,10 @@ describe("simulator timeouts", () => {
 
   it("defect 6: a run that always exceeds the simulator timeout ends BackoffLimitExceeded", async () => {
     await apply(simulation(f.ns, "too-slow", slowSpec(f.platformName, { backoffLimit: 1 })));
-    expect(
-      (
-        await kubectl([
-          "wait",
-          "-n",
-          f.ns,
-          "--for=condition=Failed",
-          "--timeout=120s",
-          "mcs/too-slow",
-        ])
-      ).code,
-    ).toBe(0);
+    expect(await waitCondition(f.ns, "too-slow", "Failed", 120)).toBe(true);
     const sim = await getJson(["get", "mcs", "too-slow", "-n", f.ns]);
-    const failed = sim.status.conditions.find((c: { type: string }) => c.type === "Failed");
+    const failed = conditionOf(sim, "Failed");
+    if (!failed) throw new Error("no Failed condition");
     expect(failed.reason).toBe("BackoffLimitExceeded");
     expect(failed.message).toContain("SIMULATOR_TIMEOUT_SECONDS");
     const row = await prisma.simulationJob.findUniqueOrThrow({ where: { id: sim.status.jobId } });
