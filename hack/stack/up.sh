@@ -37,11 +37,22 @@ start_etcd() {
 # that the informer tests can provoke a real 410 Gone by compacting etcd; a
 # fresh API server's watch cache would replay history instead. Nothing in the
 # operator uses ConfigMaps.
+# The audit log records service accounts' requests with their response codes,
+# so tests can count what the API server refused the operator's identity.
 start_apiserver() {
   local pki=$MC_STACK_DIR/pki
   mc_make_certs
   mc_write_kubeconfig
   running apiserver && return 0
+  cat >"$MC_STACK_DIR/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+POLICY
   mc_log "kube-apiserver on https://127.0.0.1:$MC_APISERVER_PORT (RBAC)"
   mc_spawn apiserver "$MC_TOOLS_DIR/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$MC_ETCD_PORT" \
@@ -52,7 +63,9 @@ start_apiserver() {
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --authorization-mode RBAC --service-cluster-ip-range 10.96.0.0/16 \
     --endpoint-reconciler-type none --profiling=false --cert-dir "$pki" \
-    --watch-cache-sizes configmaps#0
+    --watch-cache-sizes configmaps#0 \
+    --audit-policy-file "$MC_STACK_DIR/audit-policy.yaml" \
+    --audit-log-path "$MC_STACK_DIR/logs/audit.log" --audit-log-maxsize 200 --audit-log-maxbackup 1
   mc_wait apiserver "$MC_STACK_DIR/logs/apiserver.log" 120 \
     curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
     "https://127.0.0.1:$MC_APISERVER_PORT/readyz"

@@ -7,7 +7,9 @@ without the lock, consistency, Poisson trade counts and funded survival.
 
 from __future__ import annotations
 
+import math
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -37,16 +39,30 @@ CASES = {
     "consistency-min-days": LatticeCase(p=0.5, win=1, loss=1, days=8, trades_per_day=3, max_loss=5, target=4, share=0.6, min_days=3),
     "poisson-min-days": LatticeCase(p=0.55, win=1, loss=1, days=8, poisson_mean=1.5, max_loss=4, target=3, min_days=3, time_limit=True),
     "poisson-daily-stopday": LatticeCase(p=0.5, win=1, loss=1, days=6, poisson_mean=2.5, max_loss=5, target=4, daily=2, stop_day=True),
-    # Target already reached but blocked by minTradingDays: a later trade that
-    # breaches while the balance is still above the target must fail.
+    "trailing-intraday-min-days": LatticeCase(p=0.6, win=1, loss=1, days=6, trades_per_day=2, max_loss=2, mode="TrailingIntraday", target=2, min_days=3),
+    # Rule order (ORDER_CASES): the target is reached but blocked by
+    # minTradingDays, and on the first day it could pass, one trade both
+    # reaches the target and breaches. The breach must win.
     "breach-beats-target-daily": LatticeCase(p=0.5, win=1, loss=1, days=6, trades_per_day=2, max_loss=3, target=2, min_days=4, daily=1),
     "breach-beats-target-stopday": LatticeCase(p=0.5, win=1, loss=1, days=6, trades_per_day=2, max_loss=3, target=2, min_days=4, daily=1, stop_day=True),
-    "breach-beats-target-trailing": LatticeCase(p=0.6, win=1, loss=1, days=6, trades_per_day=2, max_loss=2, mode="TrailingIntraday", target=2, min_days=3),
+    # The floor, 2 below the intraday high, rises above the target (3): at 4
+    # with a high of 5, a loss on day 5 lands on the target and on the floor.
+    "breach-beats-target-trailing": LatticeCase(p=0.6, win=1, loss=1, days=6, trades_per_day=3, max_loss=2, mode="TrailingIntraday", target=3, min_days=5),
+    # A StopDay breach on day 3 at or above the target stops the day without
+    # passing; the path trades again on day 4 and may pass then.
+    "stopday-beats-target-first-eligible-day": LatticeCase(p=0.6, win=1, loss=1, days=4, trades_per_day=2, max_loss=6, target=1, min_days=3, daily=1, stop_day=True, time_limit=True),
     # More trades a day than one trade block (32): several blocks per day.
     "multi-block-day-stopday": LatticeCase(p=0.5, win=1, loss=1, days=2, trades_per_day=45, max_loss=7, mode="TrailingIntraday", target=8, daily=4, stop_day=True),
     "funded-trailing-intraday-daily": LatticeCase(p=0.5, win=1, loss=1, days=10, trades_per_day=3, max_loss=4, mode="TrailingIntraday", daily=2),
     "funded-trailing-eod-lock": LatticeCase(p=0.55, win=1, loss=1, days=10, trades_per_day=2, max_loss=3, mode="TrailingEndOfDay", lock=True),
 }
+
+ORDER_CASES = [
+    "breach-beats-target-daily",
+    "breach-beats-target-stopday",
+    "breach-beats-target-trailing",
+    "stopday-beats-target-first-eligible-day",
+]
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -85,6 +101,16 @@ def test_oracle_sanity_lock_changes_answer():
     c = solve(CASES["trailing-eod"]).pass_p
     assert b > a + 0.008 and c > a + 0.008
     assert solve(CASES["trailing-eod-lock"]).pass_p > c + 0.003
+
+
+@pytest.mark.parametrize("name", ORDER_CASES)
+def test_rule_order_cases_catch_a_target_first_engine(name):
+    """On these cases an engine checking the target before the breaches would
+    be off by far more than the 4 standard errors the comparison allows."""
+    right = solve(CASES[name]).pass_p
+    wrong = solve(replace(CASES[name], target_first=True)).pass_p
+    se = math.sqrt(right * (1.0 - right) / PATHS)
+    assert abs(wrong - right) > 10 * se, f"{name}: target-first P(pass) {wrong:.5f} vs {right:.5f}"
 
 
 def test_zero_trade_days_do_not_count_as_trading_days():

@@ -36,6 +36,9 @@ class LatticeCase:
     trades_per_day: int = 1
     poisson_mean: Optional[float] = None  # Poisson trades per day instead of fixed
     time_limit: bool = False  # a path open after the last day fails (timeLimit)
+    # The wrong rule order, for tests that prove a case can tell the two apart:
+    # the target checked before the breaches on the same trade.
+    target_first: bool = False
 
 
 @dataclass
@@ -68,6 +71,14 @@ def _poisson_pmf(mean: float, tail: float = 1e-13):
             return out
         n += 1
         pmf *= mean / n
+
+
+def _record_pass(res: LatticeResult, q: float, day: int, trades: int, balance: int) -> None:
+    res.pass_p += q
+    res.pass_days_sum += q * day
+    res.pass_trades_sum += q * trades
+    res.final_sum += q * balance
+    res.by_day[day] = res.by_day.get(day, 0.0) + q
 
 
 def solve(case: LatticeCase) -> LatticeResult:
@@ -124,6 +135,9 @@ def solve(case: LatticeCase) -> LatticeResult:
                         b = bal + step
                         t = tr + 1 if track_trades else 0
                         h = max(high, b)
+                        if case.target_first and passes(b, sod, tdays, best):
+                            _record_pass(res, q, day, t, b)
+                            continue
                         if b <= floor_of(h, eod_high):
                             res.max_loss_p += q
                             res.final_sum += q * b
@@ -136,11 +150,7 @@ def solve(case: LatticeCase) -> LatticeResult:
                             nxt[(b, sod, h, eod_high, tdays, best, True, t)] += q
                             continue
                         if passes(b, sod, tdays, best):
-                            res.pass_p += q
-                            res.pass_days_sum += q * day
-                            res.pass_trades_sum += q * t
-                            res.final_sum += q * b
-                            res.by_day[day] = res.by_day.get(day, 0.0) + q
+                            _record_pass(res, q, day, t, b)
                             continue
                         nxt[(b, sod, h, eod_high, tdays, best, False, t)] += q
                 cur = nxt

@@ -6,7 +6,7 @@
  * schema reads the edited documents as intended.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,14 +25,8 @@ import { waitFor } from "../harness.ts";
 import { readWithRayServe } from "./ray-schema.ts";
 
 const REPO = new URL("../../../", import.meta.url);
-const RAY_SERVE_CONFIG = new URL("ray/serve-config.yaml", REPO);
-/** The project's serve config when the ray/ tree has it, else the unit tests' representative one. */
-const SERVE_CONFIG = readFileSync(
-  existsSync(RAY_SERVE_CONFIG)
-    ? RAY_SERVE_CONFIG
-    : new URL("tests/unit/platform/fixtures/serve-config.yaml", REPO),
-  "utf8",
-);
+/** The project's serve config: the document the platform controller edits in production. */
+const SERVE_CONFIG = readFileSync(new URL("ray/serve-config.yaml", REPO), "utf8");
 const START = parse(SERVE_CONFIG).applications.find((a: { name: string }) => a.name === "simulator")
   .deployments[0];
 const BOUNDS = {
@@ -300,9 +294,12 @@ describe("platform controller on the local control plane", () => {
       status: await apiserverWrites("montecarloplatforms", "status"),
     };
     const reconciles = successfulReconciles();
-    await new Promise((r) => setTimeout(r, 3 * RESYNC_MS + 500));
-
-    expect(successfulReconciles()).toBeGreaterThanOrEqual(reconciles + 3);
+    // Three resyncs, however late a loaded machine runs them.
+    await waitFor(
+      "three more reconciles",
+      async () => successfulReconciles() >= reconciles + 3,
+      30 * RESYNC_MS,
+    );
     expect((await getRayService(rs)).metadata.resourceVersion).toBe(rsVersion);
     expect((await getPlatform(name)).metadata.resourceVersion).toBe(platformVersion);
     expect({

@@ -82,6 +82,7 @@ function candidate(leaseName: string, identity: string, timings: Timings) {
   const stop = new AbortController();
   let end: LeadershipEnd | undefined;
   let startedAt: number | undefined;
+  let endedAt: number | undefined;
   const elector = createLeaderElector({
     lock,
     identity,
@@ -95,6 +96,7 @@ function candidate(leaseName: string, identity: string, timings: Timings) {
   });
   const running = elector.run(stop.signal).then((e) => {
     end = e;
+    endedAt = Date.now();
   });
   return {
     identity,
@@ -104,6 +106,7 @@ function candidate(leaseName: string, identity: string, timings: Timings) {
     cut: state,
     end: () => end,
     startedAt: () => startedAt,
+    endedAt: () => endedAt,
   };
 }
 
@@ -120,6 +123,9 @@ function watchForSplitBrain(a: LeaderElector, b: LeaderElector) {
 }
 
 const FAST: Timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
+// Exact timing is the unit tests' (fake clock). Here, on a loaded 2-core
+// machine, timers fire late: assert order and eventual state, and bound
+// durations by the configured ones with a margin of a whole lease duration.
 
 describe("leader election on a real Lease", () => {
   it("exactly one of two candidates leads, and the Lease says who", async () => {
@@ -142,7 +148,7 @@ describe("leader election on a real Lease", () => {
     await Promise.all([a.running, b.running]);
   });
 
-  it("a leader that stops renewing loses within renewDeadline; the other takes over within leaseDuration + retry", async () => {
+  it("a leader that stops renewing stops leading before the other takes over, once the lease has expired", async () => {
     const a = candidate("handover", "a", FAST);
     await eventually(() => expect(a.elector.isLeader()).toBe(true));
     const b = candidate("handover", "b", FAST);
@@ -154,17 +160,25 @@ describe("leader election on a real Lease", () => {
     const cutAt = Date.now();
     a.cut.cut = true; // a can no longer reach the API server: no renewals, no release
     await a.running;
-    const lostAfter = Date.now() - cutAt;
     expect(a.end()).toBe("lost");
-    expect(lostAfter).toBeLessThanOrEqual(FAST.renewDeadlineMs + 200);
+    // a gives up once renewDeadline has passed since its last renewal, which
+    // was at most a retry period (plus timer lag) before the cut.
+    expect(a.endedAt()! - cutAt).toBeGreaterThanOrEqual(
+      FAST.renewDeadlineMs - 2 * FAST.retryPeriodMs,
+    );
 
-    await eventually(() => expect(b.elector.isLeader()).toBe(true), { timeoutMs: 10_000 });
+    const takeover = FAST.leaseDurationMs + 2.2 * FAST.retryPeriodMs;
+    await eventually(() => expect(b.elector.isLeader()).toBe(true), {
+      timeoutMs: takeover + FAST.leaseDurationMs,
+    });
     const handover = b.startedAt()! - cutAt;
     expect(splitBrain()).toBe(false);
+    // a stopped leading before b began: a's renew deadline ends before b can see the lease expire.
+    expect(a.endedAt()!).toBeLessThanOrEqual(b.startedAt()!);
     // b may not take the lease before it has seen it unchanged for a lease duration...
-    expect(handover).toBeGreaterThanOrEqual(FAST.leaseDurationMs - FAST.retryPeriodMs);
-    // ...and takes it within one more (jittered) retry period after that.
-    expect(handover).toBeLessThanOrEqual(FAST.leaseDurationMs + 2.2 * FAST.retryPeriodMs + 500);
+    expect(handover).toBeGreaterThanOrEqual(FAST.leaseDurationMs - 2 * FAST.retryPeriodMs);
+    // ...and takes it at one of its next (jittered) attempts.
+    expect(handover).toBeLessThanOrEqual(takeover + FAST.leaseDurationMs);
     const lease = await readLease("handover");
     expect(lease.spec.holderIdentity).toBe("b");
     expect(lease.spec.leaseTransitions).toBe(transitionsBefore + 1);
@@ -184,13 +198,14 @@ describe("leader election on a real Lease", () => {
     a.stop.abort();
     await a.running;
     expect(a.end()).toBe("stopped");
-    const released = await readLease("release");
-    expect(released.spec.holderIdentity ?? "").toBe(b.elector.isLeader() ? "b" : "");
+    // Released: empty, or already b's if b took it meanwhile.
+    expect((await readLease("release")).spec.holderIdentity).not.toBe("a");
 
-    await eventually(() => expect(b.elector.isLeader()).toBe(true), { timeoutMs: 5_000 });
-    const handover = b.startedAt()! - stopAt;
-    // Far sooner than the 15 s lease duration: one jittered retry period.
-    expect(handover).toBeLessThanOrEqual(2.2 * slow.retryPeriodMs + 1_000);
+    // Without the release b would wait out the 15 s lease duration: it must
+    // lead well before (its next jittered retry, plus a margin for load).
+    const bound = slow.leaseDurationMs / 2;
+    await eventually(() => expect(b.elector.isLeader()).toBe(true), { timeoutMs: bound });
+    expect(b.startedAt()! - stopAt).toBeLessThan(bound);
     b.stop.abort();
     await b.running;
     expect((await readLease("release")).spec.holderIdentity ?? "").toBe("");

@@ -99,10 +99,17 @@ describe("two controller processes", () => {
     const killedAt = Date.now();
     leader.child.kill("SIGKILL");
     await leader.exited;
-    await eventually(() => expect(has(follower, "leading")).toBe(true), { timeoutMs: 15_000 });
+    // The follower waits out the lease, then takes it at one of its next
+    // (jittered) attempts; exact timing is the unit tests' (fake clock), so
+    // here the bounds leave a lease duration's margin for a loaded machine.
+    const takeover = LEASE.durationMs + 2.2 * LEASE.retryMs;
+    await eventually(() => expect(has(follower, "leading")).toBe(true), {
+      timeoutMs: takeover + 2 * LEASE.durationMs,
+    });
     const handover = at(follower, "leading")! - killedAt;
     console.info(`leader killed: follower leading after ${handover} ms`);
-    expect(handover).toBeLessThanOrEqual(LEASE.durationMs + 2.2 * LEASE.retryMs + 1_000);
+    expect(handover).toBeGreaterThan(0);
+    expect(handover).toBeLessThanOrEqual(takeover + 2 * LEASE.durationMs);
 
     // The new leader takes over the work: everything is reconciled by it now.
     await cms.create("c3");

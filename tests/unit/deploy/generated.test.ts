@@ -7,6 +7,18 @@ import { blockScalar, renderGenerated } from "../../../hack/gen-manifests.ts";
 import { manifest, REPO, read } from "./manifest-files.ts";
 
 describe("generated manifests", () => {
+  // The cases below come from the generator: an empty list must fail, not pass.
+  it("generates a copy of each CRD and the serve-config patch", () => {
+    const crds = readdirSync(`${REPO}crds`).filter((f) => f.endsWith(".yaml"));
+    expect(crds.length).toBeGreaterThan(0);
+    expect([...renderGenerated().keys()].toSorted()).toEqual(
+      [
+        ...crds.map((f) => `manifests/base/crds/${f}`),
+        "manifests/base/ray/serve-config.patch.yaml",
+      ].toSorted(),
+    );
+  });
+
   it.each([...renderGenerated()].map(([path, text]) => [path, text] as const))(
     "%s is up to date (run: node hack/gen-manifests.ts)",
     (path, text) => {
