@@ -12,6 +12,7 @@ import {
   apply,
   createNamespace,
   getJson,
+  kubectl,
   platform,
   simulation,
   stack,
@@ -107,6 +108,8 @@ export async function measureWaiters(
     return { waiters, windowS, perSecond: (after - before) / windowS, running };
   } finally {
     await operator.stop();
+    // The platform points at this process's stand-in, which is about to close.
+    await kubectl(["delete", "montecarloplatform", platformName, "--ignore-not-found"]);
     await db.end();
     server.closeAllConnections();
     server.close();

@@ -141,6 +141,9 @@ function createVersionCache(call: AuthorizedFetch, ttlMs: number) {
     try {
       const response = await call(`${endpoint}/version`, { signal: AbortSignal.timeout(5_000) });
       const body = safeJson(await response.text()) as { engineVersion?: unknown } | undefined;
+      if (REFUSED.has(response.status)) {
+        throw new Error(`the simulator refused the operator's token (HTTP ${response.status})`);
+      }
       if (!response.ok || typeof body?.engineVersion !== "string") {
         throw new Error(`GET /version answered HTTP ${response.status}`);
       }
@@ -148,7 +151,7 @@ function createVersionCache(call: AuthorizedFetch, ttlMs: number) {
       return body.engineVersion;
     } catch (err) {
       if (cached) return cached.version;
-      throw new Error(`GET /version failed: ${networkMessage(err)}`, { cause: err });
+      throw new Error(`cannot read its engine version: ${networkMessage(err)}`, { cause: err });
     }
   };
 }

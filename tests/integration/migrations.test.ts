@@ -28,6 +28,10 @@ describe("migrations", () => {
     cpSync(join(REPO, "prisma/migrations"), dir, { recursive: true });
   });
 
+  // Every migration the project ships, in order; this test names them so a
+  // new one is noticed here.
+  const MIGRATIONS = ["20261128000000_simulation_job", "20261130000000_failure_reason"];
+
   afterAll(async () => {
     await client?.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -36,24 +40,25 @@ describe("migrations", () => {
 
   it("applies the project's migrations and records them as Prisma does", async () => {
     const { applied } = await applyMigrations(client, dir);
-    expect(applied).toEqual(["20261128000000_simulation_job"]);
+    expect(applied).toEqual(MIGRATIONS);
     const { rows } = await client.query(
-      `SELECT migration_name, applied_steps_count, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations"`,
+      `SELECT migration_name, applied_steps_count, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations" ORDER BY migration_name`,
     );
-    expect(rows).toEqual([
-      {
-        migration_name: "20261128000000_simulation_job",
+    expect(rows).toEqual(
+      MIGRATIONS.map((migration_name) => ({
+        migration_name,
         applied_steps_count: 1,
         done: true,
         len: 64,
-      },
-    ]);
+      })),
+    );
     const { rows: cols } = await client.query(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'SimulationJob' AND column_name IN ('attempts', 'seed', 'inputData')
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'SimulationJob' AND column_name IN ('attempts', 'seed', 'inputData', 'failureReason')
        ORDER BY column_name`,
     );
     expect(cols).toEqual([
       { column_name: "attempts", data_type: "integer" },
+      { column_name: "failureReason", data_type: "text" },
       { column_name: "inputData", data_type: "jsonb" },
       { column_name: "seed", data_type: "bigint" },
     ]);
@@ -62,7 +67,7 @@ describe("migrations", () => {
   it("applying them again is a no-op", async () => {
     expect((await applyMigrations(client, dir)).applied).toEqual([]);
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM "_prisma_migrations"`);
-    expect(rows[0].n).toBe(1);
+    expect(rows[0].n).toBe(MIGRATIONS.length);
   });
 
   it("a migration changed after it was applied is an error, never re-run", async () => {

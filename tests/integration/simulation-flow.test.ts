@@ -110,7 +110,9 @@ describe("simulation flow", () => {
     expect(full.meta.seed).toBe(SEED);
 
     const table = await kubectlOk(["get", "montecarlosimulations", "-n", ns, "asm"]);
-    expect(table).toMatch(/ASSESSMENT\s+FUNDED ACCOUNT\s+PHASE\s+PASS\s+SURVIVAL\s+PATHS\s+AGE/);
+    expect(table).toMatch(
+      /ASSESSMENT\s+FUNDED ACCOUNT\s+PHASE\s+PROGRESS\s+PASS\s+SURVIVAL\s+PATHS\s+AGE/,
+    );
     expect(table).toMatch(/asm-1042\s+Succeeded\s+0\.\d+\s+0\.\d+\s+2000/);
     const events = await kubectlOk([
       "get",

@@ -6,7 +6,7 @@
 import type { SimulationObject } from "../../api/objects.ts";
 import type { SimulationStatus } from "../../api/simulation.ts";
 import { type Admitted, exceedsLimits, type Refused } from "./admit.ts";
-import { unavailableDelayMs, waitRecheckMs } from "./backoff.ts";
+import { retryTime, unavailableDelayMs, waitRecheckMs } from "./backoff.ts";
 import { type EngineRequest, engineInputs, runIdOf } from "./engine-request.ts";
 import type { ExecutionSnapshot, RetryGate } from "./executions.ts";
 import type { NewRun, RunRow } from "./ports.ts";
@@ -205,7 +205,7 @@ function versionUnavailable(o: ActiveObservation, stale: readonly Action[]): Dec
     atMs,
     streak,
     reason: Reason.BackendUnavailable,
-    message: `cannot read the engine version of the simulator at ${o.admission.platform.endpoint} (${o.versionError ?? "unknown error"}); attempt ${streak}, next at ${new Date(Math.ceil(atMs / 1000) * 1000).toISOString()}`,
+    message: `the simulator at ${o.admission.platform.endpoint} is unavailable (${o.versionError ?? "unknown error"}); attempt ${streak}, next at ${retryTime(atMs)}`,
   };
   if (o.gate && o.gate.atMs > o.now.getTime()) {
     return {

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulatorClient } from "../../../src/adapters/simulator-client.ts";
+import { simulatorCredentials } from "../../../src/adapters/simulator-credentials.ts";
 import { SimulationSpec } from "../../../src/api/simulation.ts";
 import { engineInputs, requestHash } from "../../../src/controllers/simulation/engine-request.ts";
 import { engineResult } from "../../fixtures/simulations.ts";
@@ -107,9 +108,10 @@ describe("generations, orphans, reuse and TTL", () => {
     const spec = quickSpec(f.platformName);
     const parsed = SimulationSpec.parse(spec);
     const inputs = { seed: parsed.simulation.seed ?? 0, ...engineInputs(parsed) };
-    const version = await createSimulatorClient({ requestTimeoutMs: 5_000 }).engineVersion(
-      stack.rayUrl,
-    );
+    const version = await createSimulatorClient({
+      requestTimeoutMs: 5_000,
+      credentials: simulatorCredentials({ SIMULATOR_TOKEN_FILE: stack.simulatorTokenFile }),
+    }).engineVersion(stack.rayUrl);
     const row = (hash: string, completedAt: Date, passProbability: number) => ({
       namespace: f.ns,
       name: "seeded",
