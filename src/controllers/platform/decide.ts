@@ -13,10 +13,13 @@ import {
   PlatformSpec,
   type PlatformStatus,
   platformEndpoint,
+  SERVE_CONFIG_BASE_ANNOTATION,
 } from "../../api/platform.ts";
 import type { PlatformObject, RayServiceObject } from "./objects.ts";
+import { rayServiceHealth } from "./rayservice-health.ts";
 import { type ConditionReason, ConditionReasons, ConditionTypes, EventReasons } from "./reasons.ts";
-import { editServeConfig, type FieldChange, type ServeBounds } from "./serve-config.ts";
+import { editServeConfig, type FieldChange } from "./serve-config.ts";
+import type { ServeBounds } from "./serve-keys.ts";
 
 export interface DecideInput {
   platform: PlatformObject;
@@ -78,35 +81,52 @@ export function decide(input: DecideInput): Decision {
       spec,
     );
   }
-  const source = rayService.spec?.serveConfigV2;
+  // With a base annotation the platform renders the whole field from it;
+  // without one it edits the bounds in place in what is there.
+  const base = rayService.metadata.annotations?.[SERVE_CONFIG_BASE_ANNOTATION];
+  const live = rayService.spec?.serveConfigV2;
+  const source = base ?? live;
   if (typeof source !== "string") {
     return notApplied(
       input,
       ConditionReasons.InvalidServeConfig,
-      `RayService ${ref} has no spec.serveConfigV2`,
+      `RayService ${ref} has no spec.serveConfigV2 and no ${SERVE_CONFIG_BASE_ANNOTATION} annotation`,
       spec,
     );
   }
 
   const bounds = serveBounds(spec);
   const edit = editServeConfig(source, spec, bounds);
-  if (!edit.ok) return notApplied(input, edit.reason, `RayService ${ref}: ${edit.message}`, spec);
+  const from = base === undefined ? "" : ` (${SERVE_CONFIG_BASE_ANNOTATION})`;
+  if (!edit.ok) {
+    return notApplied(input, edit.reason, `RayService ${ref}${from}: ${edit.message}`, spec);
+  }
 
   const applied: AppliedBounds = { ...bounds, serveConfigHash: sha256(edit.text) };
   const message = `RayService ${ref} serves ${spec.application}/${spec.deployment} with ${describeBounds(bounds)}`;
   const status = statusWith(input, spec, "True", ConditionReasons.Applied, message, applied);
-  if (!edit.changed) return { reason: ConditionReasons.Applied, status, events: [] };
+  if (edit.text === live) return { reason: ConditionReasons.Applied, status, events: [] };
 
+  const drift = typeof live === "string" && isDrift(platform.status?.applied, bounds, live);
+  const reason = drift ? EventReasons.DriftCorrected : EventReasons.ServeConfigUpdated;
   const events: PlannedEvent[] = [];
-  if (edit.changes.length > 0) {
-    const drift = isDrift(platform.status?.applied, bounds, source);
-    const reason = drift ? EventReasons.DriftCorrected : EventReasons.ServeConfigUpdated;
+  if (base !== undefined) {
+    const what = `serveConfigV2 of RayService ${ref} from its ${SERVE_CONFIG_BASE_ANNOTATION} annotation with ${describeBounds(bounds)}`;
+    events.push(
+      ...both(
+        "Normal",
+        reason,
+        drift ? `restored ${what} (it had been edited)` : `rendered ${what}`,
+      ),
+    );
+  } else if (edit.changes.length > 0) {
     const what = `${describeChanges(edit.changes)} in ${spec.application}/${spec.deployment} of RayService ${ref}`;
-    const text = drift ? `restored ${what} (it had been edited)` : `set ${what}`;
-    events.push(...both("Normal", reason, text));
+    events.push(
+      ...both("Normal", reason, drift ? `restored ${what} (it had been edited)` : `set ${what}`),
+    );
   }
   for (const note of edit.notes) {
-    events.push(...both("Warning", note.reason, `RayService ${ref}: ${note.message}`));
+    events.push(...both("Warning", note.reason, `RayService ${ref}${from}: ${note.message}`));
   }
   return {
     reason: ConditionReasons.Applied,
@@ -223,13 +243,32 @@ function statusWith(
   };
   let conditions = platform.status?.conditions ?? [];
   conditions = setCondition(conditions, { type: ConditionTypes.ServeConfigApplied, ...base }, now);
-  conditions = setCondition(conditions, { type: ConditionTypes.Ready, ...base }, now);
+  const ready = readyCondition(base, input.rayService, spec);
+  conditions = setCondition(conditions, { type: ConditionTypes.Ready, ...ready }, now);
   const endpoint = spec ? platformEndpoint(spec) : platform.status?.endpoint;
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions,
     ...(applied ? { applied } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
+  };
+}
+
+/** Ready is ServeConfigApplied and, once that holds, the RayService's own readiness. */
+function readyCondition<C extends { status: Condition["status"]; reason: string; message: string }>(
+  applied: C,
+  rayService: RayServiceObject | undefined,
+  spec: PlatformSpec | undefined,
+): C {
+  if (applied.status !== "True" || !rayService || !spec) return applied;
+  const health = rayServiceHealth(rayService, spec.application);
+  if (health.ready) return applied;
+  const ref = `${spec.rayService.namespace}/${spec.rayService.name}`;
+  return {
+    ...applied,
+    status: "False",
+    reason: ConditionReasons.RayServiceNotReady,
+    message: `the bounds are applied, but RayService ${ref} is not ready: ${health.message}`,
   };
 }
 
