@@ -14,6 +14,7 @@ MC_APISERVER_PORT=${MC_APISERVER_PORT:-$((MC_PORT_BASE + 3))}
 MC_PG_PORT=${MC_PG_PORT:-$((MC_PORT_BASE + 4))}
 MC_RAY_PORT=${MC_RAY_PORT:-$((MC_PORT_BASE + 5))}
 MC_OPERATOR_PORT=${MC_OPERATOR_PORT:-$((MC_PORT_BASE + 6))}
+MC_RAY_DASHBOARD_PORT=${MC_RAY_DASHBOARD_PORT:-$((MC_PORT_BASE + 7))}
 MC_RAY_CPUS=${MC_RAY_CPUS:-2}
 
 # Pinned versions: the Go tooling module pins etcd/kube-apiserver/kubectl.
@@ -29,6 +30,10 @@ MC_KUBECONFIG=$MC_STACK_DIR/admin.kubeconfig
 MC_PG_BIN=${MC_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 MC_DATABASE_URL=postgresql://montecarlo:montecarlo@127.0.0.1:$MC_PG_PORT/montecarlo
 MC_RAY_URL=http://127.0.0.1:$MC_RAY_PORT
+MC_RAY_DASHBOARD_URL=http://127.0.0.1:$MC_RAY_DASHBOARD_PORT
+# Ray 2.60 turns token auth on for a new local cluster; the stack's own token
+# (not ~/.ray/auth_token, which every stack on the machine would share).
+MC_RAY_AUTH_TOKEN_FILE=$MC_STACK_DIR/ray-auth-token
 # PostgreSQL runs as the postgres user, which must reach its directory: keep
 # it out of the checkout (which may sit under a private home directory).
 MC_PG_DIR=${MC_PG_DIR:-/tmp/mcpg-$MC_PG_PORT}

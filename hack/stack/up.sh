@@ -108,10 +108,15 @@ start_ray() {
   running ray && return 0
   mc_log "Ray Serve on 127.0.0.1:$MC_RAY_PORT ($MC_RAY_CPUS CPUs)"
   rm -rf "$MC_RAY_TMP"
+  [[ -s $MC_RAY_AUTH_TOKEN_FILE ]] || (umask 077 && "$MC_VENV/bin/python" -c \
+    'import secrets; print(secrets.token_hex(32), end="")' >"$MC_RAY_AUTH_TOKEN_FILE")
   (cd "$MC_REPO/ray" && mc_spawn ray env PYTHONPATH="$MC_REPO/ray" RAY_USAGE_STATS_ENABLED=0 \
+    RAY_AUTH_MODE=token RAY_AUTH_TOKEN_PATH="$MC_RAY_AUTH_TOKEN_FILE" \
     "$MC_VENV/bin/python" -m montecarlo_sim.local --port "$MC_RAY_PORT" --num-cpus "$MC_RAY_CPUS" \
-    --temp-dir "$MC_RAY_TMP")
+    --temp-dir "$MC_RAY_TMP" --dashboard-port "$MC_RAY_DASHBOARD_PORT")
   mc_wait ray "$MC_STACK_DIR/logs/ray.log" 180 curl -fsS "$MC_RAY_URL/health"
+  mc_wait ray "$MC_STACK_DIR/logs/ray.log" 60 curl -fsS -H "Authorization: Bearer $(cat "$MC_RAY_AUTH_TOKEN_FILE")" \
+    "$MC_RAY_DASHBOARD_URL/api/serve/applications/"
 }
 
 for piece in $pieces; do

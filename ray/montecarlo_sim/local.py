@@ -2,8 +2,8 @@
 
     python -m montecarlo_sim.local --port 8000 --num-cpus 2 [--temp-dir DIR]
 
-Starts a new single-node Ray (no dashboard, Ray's internal ports chosen by
-Ray), starts Serve with its HTTP proxy on 127.0.0.1:PORT, deploys the
+Starts a new single-node Ray (Ray's internal ports chosen by Ray; the
+dashboard, with its Serve REST API, only with --dashboard-port), starts Serve with its HTTP proxy on 127.0.0.1:PORT, deploys the
 applications exactly as the config file describes them (same names, route
 prefixes, import paths and deployment options: the same path KubeRay's
 dashboard PUT takes), prints
@@ -38,6 +38,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8000, help="HTTP port of the Serve proxy (127.0.0.1)")
     p.add_argument("--num-cpus", type=int, default=2, help="logical CPUs of the local Ray node")
     p.add_argument("--temp-dir", default=None, help="Ray temp/session dir (default: Ray's own)")
+    p.add_argument(
+        "--dashboard-port",
+        type=int,
+        default=None,
+        help="serve Ray's dashboard (and PUT/GET /api/serve/applications/) on 127.0.0.1:PORT",
+    )
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="serveConfigV2 YAML to deploy")
     p.add_argument("--object-store-mb", type=int, default=512, help="object store size in MiB")
     p.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for readiness")
@@ -99,10 +105,12 @@ def main(argv=None) -> int:
 
     init_kwargs = dict(
         num_cpus=args.num_cpus,
-        include_dashboard=False,
+        include_dashboard=args.dashboard_port is not None,
         object_store_memory=args.object_store_mb * 1024 * 1024,
         log_to_driver=args.verbose,
     )
+    if args.dashboard_port is not None:
+        init_kwargs.update(dashboard_host="127.0.0.1", dashboard_port=args.dashboard_port)
     if args.temp_dir:
         Path(args.temp_dir).mkdir(parents=True, exist_ok=True)
         init_kwargs["_temp_dir"] = str(Path(args.temp_dir).resolve())
