@@ -95,50 +95,61 @@ export function decide(input: DecideInput): Decision {
     );
   }
 
+  return withBounds(input, spec, rayService, { source, base, live });
+}
+
+/** Where the document comes from: the base annotation (rendered whole) or serveConfigV2 itself. */
+interface SourceDocument {
+  source: string;
+  base: string | undefined;
+  live: string | undefined;
+}
+
+/** The platform's bounds edited into the document: its status, and the write with its Events when it differs. */
+function withBounds(
+  input: DecideInput,
+  spec: PlatformSpec,
+  rayService: RayServiceObject,
+  doc: SourceDocument,
+): Decision {
+  const ref = `${spec.rayService.namespace}/${spec.rayService.name}`;
   const bounds = serveBounds(spec);
-  const edit = editServeConfig(source, spec, bounds);
-  const from = base === undefined ? "" : ` (${SERVE_CONFIG_BASE_ANNOTATION})`;
+  const edit = editServeConfig(doc.source, spec, bounds);
+  const from = doc.base === undefined ? "" : ` (${SERVE_CONFIG_BASE_ANNOTATION})`;
   if (!edit.ok) {
     return notApplied(input, edit.reason, `RayService ${ref}${from}: ${edit.message}`, spec);
   }
-
   const applied: AppliedBounds = { ...bounds, serveConfigHash: sha256(edit.text) };
   const message = `RayService ${ref} serves ${spec.application}/${spec.deployment} with ${describeBounds(bounds)}`;
   const status = statusWith(input, spec, "True", ConditionReasons.Applied, message, applied);
-  if (edit.text === live) return { reason: ConditionReasons.Applied, status, events: [] };
+  if (edit.text === doc.live) return { reason: ConditionReasons.Applied, status, events: [] };
 
-  const drift = typeof live === "string" && isDrift(platform.status?.applied, bounds, live);
+  const drift = doc.live !== undefined && isDrift(input.platform.status?.applied, bounds, doc.live);
   const reason = drift ? EventReasons.DriftCorrected : EventReasons.ServeConfigUpdated;
-  const events: PlannedEvent[] = [];
-  if (base !== undefined) {
-    const what = `serveConfigV2 of RayService ${ref} from its ${SERVE_CONFIG_BASE_ANNOTATION} annotation with ${describeBounds(bounds)}`;
-    events.push(
-      ...both(
+  const change =
+    doc.base !== undefined
+      ? `serveConfigV2 of RayService ${ref} from its ${SERVE_CONFIG_BASE_ANNOTATION} annotation with ${describeBounds(bounds)}`
+      : edit.changes.length > 0
+        ? `${describeChanges(edit.changes)} in ${spec.application}/${spec.deployment} of RayService ${ref}`
+        : undefined;
+  const verb = doc.base !== undefined ? "rendered" : "set";
+  const events: PlannedEvent[] = change
+    ? both(
         "Normal",
         reason,
-        drift ? `restored ${what} (it had been edited)` : `rendered ${what}`,
-      ),
-    );
-  } else if (edit.changes.length > 0) {
-    const what = `${describeChanges(edit.changes)} in ${spec.application}/${spec.deployment} of RayService ${ref}`;
-    events.push(
-      ...both("Normal", reason, drift ? `restored ${what} (it had been edited)` : `set ${what}`),
-    );
-  }
+        drift ? `restored ${change} (it had been edited)` : `${verb} ${change}`,
+      )
+    : [];
   for (const note of edit.notes) {
     events.push(...both("Warning", note.reason, `RayService ${ref}${from}: ${note.message}`));
   }
-  return {
-    reason: ConditionReasons.Applied,
-    write: {
-      namespace: spec.rayService.namespace,
-      name: spec.rayService.name,
-      resourceVersion: rayService.metadata.resourceVersion ?? "",
-      serveConfigV2: edit.text,
-    },
-    status,
-    events,
+  const write = {
+    namespace: spec.rayService.namespace,
+    name: spec.rayService.name,
+    resourceVersion: rayService.metadata.resourceVersion ?? "",
+    serveConfigV2: edit.text,
   };
+  return { reason: ConditionReasons.Applied, write, status, events };
 }
 
 /** The status after the guarded write was refused because the RayService changed (409). */
