@@ -74,6 +74,7 @@ export function editServeConfig(
     const { changes, notes, text } = plan(source, target, bounds);
     if (changes.length + notes.length === 0)
       return { ok: true, text: source, changed: false, changes, notes };
+    // Read back: a token edit gone wrong must surface as a refusal, never as a document.
     const again = plan(text, target, bounds);
     const rest = (doc: string) =>
       JSON.stringify(keys.withoutOwned(parse(doc, { logLevel: "error" }), target));
@@ -111,7 +112,7 @@ function plan(source: string, target: keys.ServeTarget, bounds: keys.ServeBounds
     for (const [key, to] of owned) edit.set(autoscaling, key, to, prefix);
     edit.clampInitialReplicas(autoscaling, bounds);
   } else {
-    refuse(`${prefix.slice(0, -1)} is empty or not a mapping: give it the bounds or remove it`);
+    refuse(`${keys.AUTOSCALING} is empty or not a mapping: give it the bounds or remove it`);
   }
   return { changes: edit.changes, notes: edit.notes, text: edit.text() };
 }
