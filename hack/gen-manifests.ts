@@ -1,7 +1,10 @@
 // Writes the files under manifests/ that come from elsewhere in the repo:
 //   base/crds/*.yaml                  from crds/ (themselves generated from src/api)
-//   base/ray/serve-config.patch.yaml  spec.serveConfigV2 of the RayService, from
-//                                     ray/serve-config.yaml, the one source of truth
+//   base/ray/serve-config.patch.yaml  the RayService's serve config base annotation
+//                                     (montecarlo.vatic.io/serve-config-base), from
+//                                     ray/serve-config.yaml, the one source of truth;
+//                                     the platform controller renders serveConfigV2
+//                                     from it (docs/platform.md, GitOps)
 //
 // Why generated copies instead of referencing the sources: kustomize's default
 // load restrictor refuses files outside the kustomization's directory, and
@@ -15,6 +18,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { SERVE_CONFIG_BASE_ANNOTATION } from "../src/api/platform.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -43,13 +47,13 @@ function serveConfigPatch(serveConfig: string): string {
     "metadata:",
     `  name: ${RAY_SERVICE.name}`,
     `  namespace: ${RAY_SERVICE.namespace}`,
-    "spec:",
-    `  serveConfigV2: ${blockScalar(serveConfig, 4)}`,
+    "  annotations:",
+    `    ${SERVE_CONFIG_BASE_ANNOTATION}: ${blockScalar(serveConfig, 6)}`,
   ].join("\n");
   // The block scalar must round-trip exactly, or the copy is not the source.
-  const back = parse(text) as { spec: { serveConfigV2: string } };
-  if (back.spec.serveConfigV2 !== serveConfig) {
-    throw new Error("serveConfigV2 does not round-trip through YAML; fix blockScalar()");
+  const back = parse(text) as { metadata: { annotations: Record<string, string> } };
+  if (back.metadata.annotations[SERVE_CONFIG_BASE_ANNOTATION] !== serveConfig) {
+    throw new Error("the serve config does not round-trip through YAML; fix blockScalar()");
   }
   return text;
 }

@@ -1,14 +1,17 @@
 -- Argo CD health of a MonteCarloPlatform (argocd-cm key
 -- resource.customizations.health.montecarlo.vatic.io_MonteCarloPlatform).
--- Healthy when Ready is True for the current generation; Degraded when Ready
--- is False for a reason that needs a person (InvalidBounds,
--- RayServiceNotFound, DeploymentNotFound, ...); Progressing otherwise,
--- including a Conflict, which the controller retries by itself. Plain Lua
--- 5.1 (Argo CD runs gopher-lua); tests/unit/deploy runs it under lua5.4.
+-- Healthy when Ready is True for the current generation (the bounds are in
+-- the RayService and KubeRay reports it ready); Degraded when Ready is False
+-- for a reason that needs a person (InvalidBounds, RayServiceNotFound,
+-- DeploymentNotFound, ...); Progressing otherwise: a Conflict, which the
+-- controller retries by itself, or RayServiceNotReady while KubeRay brings
+-- the Serve applications up. Plain Lua 5.1 (Argo CD runs gopher-lua);
+-- tests/unit/deploy runs it under gopher-lua and lua5.4.
 local hs = { status = "Progressing", message = "Waiting for the operator" }
 
--- Reasons that clear without anyone acting: the controller retries them.
-local transient = { Conflict = true }
+-- Reasons that clear without anyone acting: the controller retries them, or
+-- KubeRay is still bringing the RayService up.
+local transient = { Conflict = true, RayServiceNotReady = true }
 
 local generation = obj.metadata and obj.metadata.generation
 local status = obj.status

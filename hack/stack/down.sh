@@ -11,11 +11,13 @@ pieces=()
 for arg in "$@"; do
   case $arg in
     --purge) purge=true ;;
-    operator | ray | postgres | apiserver | etcd) pieces+=("$arg") ;;
+    operator | kuberay-standin | ray | postgres | apiserver | etcd) pieces+=("$arg") ;;
     *) mc_die "unknown argument $arg" ;;
   esac
 done
-((${#pieces[@]})) || pieces=(operator ray postgres apiserver etcd)
+# The demo's operator and KubeRay stand-in first: they talk to the rest.
+all=(operator kuberay-standin ray postgres apiserver etcd)
+((${#pieces[@]})) || pieces=("${all[@]}")
 
 
 stop_postgres() {
@@ -30,7 +32,7 @@ for piece in "${pieces[@]}"; do
   esac
 done
 
-if ((${#pieces[@]} == 5)); then
+if ((${#pieces[@]} == ${#all[@]})); then
   left=$(pgrep -fa -- "$MC_STACK_DIR|$MC_RAY_TMP|$MC_PG_DIR" | grep -v -e pgrep -e down.sh || true)
   [[ -z $left ]] || mc_die "processes left behind: $left"
   $purge && rm -rf "$MC_STACK_DIR" "$MC_RAY_TMP" "$MC_PG_DIR"

@@ -162,3 +162,11 @@ export function platformEndpoint(spec: Pick<PlatformSpec, "endpoint" | "rayServi
   if (spec.endpoint) return spec.endpoint.replace(/\/+$/, "");
   return `http://${spec.rayService.name}-serve-svc.${spec.rayService.namespace}.svc:8000`;
 }
+
+/**
+ * A RayService annotation holding the serve config (YAML) that a platform
+ * renders `spec.serveConfigV2` from: this base plus the platform's bounds.
+ * With it, Git owns the base and the platform owns serveConfigV2 whole, so a
+ * Git change reaches Serve and the bounds stay in force (docs/platform.md).
+ */
+export const SERVE_CONFIG_BASE_ANNOTATION = "montecarlo.vatic.io/serve-config-base";

@@ -13,10 +13,13 @@ import {
   PlatformSpec,
   type PlatformStatus,
   platformEndpoint,
+  SERVE_CONFIG_BASE_ANNOTATION,
 } from "../../api/platform.ts";
 import type { PlatformObject, RayServiceObject } from "./objects.ts";
+import { rayServiceHealth } from "./rayservice-health.ts";
 import { type ConditionReason, ConditionReasons, ConditionTypes, EventReasons } from "./reasons.ts";
-import { editServeConfig, type FieldChange, type ServeBounds } from "./serve-config.ts";
+import { editServeConfig, type FieldChange } from "./serve-config.ts";
+import type { ServeBounds } from "./serve-keys.ts";
 
 export interface DecideInput {
   platform: PlatformObject;
@@ -78,47 +81,75 @@ export function decide(input: DecideInput): Decision {
       spec,
     );
   }
-  const source = rayService.spec?.serveConfigV2;
+  // With a base annotation the platform renders the whole field from it;
+  // without one it edits the bounds in place in what is there.
+  const base = rayService.metadata.annotations?.[SERVE_CONFIG_BASE_ANNOTATION];
+  const live = rayService.spec?.serveConfigV2;
+  const source = base ?? live;
   if (typeof source !== "string") {
     return notApplied(
       input,
       ConditionReasons.InvalidServeConfig,
-      `RayService ${ref} has no spec.serveConfigV2`,
+      `RayService ${ref} has no spec.serveConfigV2 and no ${SERVE_CONFIG_BASE_ANNOTATION} annotation`,
       spec,
     );
   }
 
-  const bounds = serveBounds(spec);
-  const edit = editServeConfig(source, spec, bounds);
-  if (!edit.ok) return notApplied(input, edit.reason, `RayService ${ref}: ${edit.message}`, spec);
+  return withBounds(input, spec, rayService, { source, base, live });
+}
 
+/** Where the document comes from: the base annotation (rendered whole) or serveConfigV2 itself. */
+interface SourceDocument {
+  source: string;
+  base: string | undefined;
+  live: string | undefined;
+}
+
+/** The platform's bounds edited into the document: its status, and the write with its Events when it differs. */
+function withBounds(
+  input: DecideInput,
+  spec: PlatformSpec,
+  rayService: RayServiceObject,
+  doc: SourceDocument,
+): Decision {
+  const ref = `${spec.rayService.namespace}/${spec.rayService.name}`;
+  const bounds = serveBounds(spec);
+  const edit = editServeConfig(doc.source, spec, bounds);
+  const from = doc.base === undefined ? "" : ` (${SERVE_CONFIG_BASE_ANNOTATION})`;
+  if (!edit.ok) {
+    return notApplied(input, edit.reason, `RayService ${ref}${from}: ${edit.message}`, spec);
+  }
   const applied: AppliedBounds = { ...bounds, serveConfigHash: sha256(edit.text) };
   const message = `RayService ${ref} serves ${spec.application}/${spec.deployment} with ${describeBounds(bounds)}`;
   const status = statusWith(input, spec, "True", ConditionReasons.Applied, message, applied);
-  if (!edit.changed) return { reason: ConditionReasons.Applied, status, events: [] };
+  if (edit.text === doc.live) return { reason: ConditionReasons.Applied, status, events: [] };
 
-  const events: PlannedEvent[] = [];
-  if (edit.changes.length > 0) {
-    const drift = isDrift(platform.status?.applied, bounds, source);
-    const reason = drift ? EventReasons.DriftCorrected : EventReasons.ServeConfigUpdated;
-    const what = `${describeChanges(edit.changes)} in ${spec.application}/${spec.deployment} of RayService ${ref}`;
-    const text = drift ? `restored ${what} (it had been edited)` : `set ${what}`;
-    events.push(...both("Normal", reason, text));
-  }
+  const drift = doc.live !== undefined && isDrift(input.platform.status?.applied, bounds, doc.live);
+  const reason = drift ? EventReasons.DriftCorrected : EventReasons.ServeConfigUpdated;
+  const change =
+    doc.base !== undefined
+      ? `serveConfigV2 of RayService ${ref} from its ${SERVE_CONFIG_BASE_ANNOTATION} annotation with ${describeBounds(bounds)}`
+      : edit.changes.length > 0
+        ? `${describeChanges(edit.changes)} in ${spec.application}/${spec.deployment} of RayService ${ref}`
+        : undefined;
+  const verb = doc.base !== undefined ? "rendered" : "set";
+  const events: PlannedEvent[] = change
+    ? both(
+        "Normal",
+        reason,
+        drift ? `restored ${change} (it had been edited)` : `${verb} ${change}`,
+      )
+    : [];
   for (const note of edit.notes) {
-    events.push(...both("Warning", note.reason, `RayService ${ref}: ${note.message}`));
+    events.push(...both("Warning", note.reason, `RayService ${ref}${from}: ${note.message}`));
   }
-  return {
-    reason: ConditionReasons.Applied,
-    write: {
-      namespace: spec.rayService.namespace,
-      name: spec.rayService.name,
-      resourceVersion: rayService.metadata.resourceVersion ?? "",
-      serveConfigV2: edit.text,
-    },
-    status,
-    events,
+  const write = {
+    namespace: spec.rayService.namespace,
+    name: spec.rayService.name,
+    resourceVersion: rayService.metadata.resourceVersion ?? "",
+    serveConfigV2: edit.text,
   };
+  return { reason: ConditionReasons.Applied, write, status, events };
 }
 
 /** The status after the guarded write was refused because the RayService changed (409). */
@@ -223,13 +254,32 @@ function statusWith(
   };
   let conditions = platform.status?.conditions ?? [];
   conditions = setCondition(conditions, { type: ConditionTypes.ServeConfigApplied, ...base }, now);
-  conditions = setCondition(conditions, { type: ConditionTypes.Ready, ...base }, now);
+  const ready = readyCondition(base, input.rayService, spec);
+  conditions = setCondition(conditions, { type: ConditionTypes.Ready, ...ready }, now);
   const endpoint = spec ? platformEndpoint(spec) : platform.status?.endpoint;
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions,
     ...(applied ? { applied } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
+  };
+}
+
+/** Ready is ServeConfigApplied and, once that holds, the RayService's own readiness. */
+function readyCondition<C extends { status: Condition["status"]; reason: string; message: string }>(
+  applied: C,
+  rayService: RayServiceObject | undefined,
+  spec: PlatformSpec | undefined,
+): C {
+  if (applied.status !== "True" || !rayService || !spec) return applied;
+  const health = rayServiceHealth(rayService, spec.application);
+  if (health.ready) return applied;
+  const ref = `${spec.rayService.namespace}/${spec.rayService.name}`;
+  return {
+    ...applied,
+    status: "False",
+    reason: ConditionReasons.RayServiceNotReady,
+    message: `the bounds are applied, but RayService ${ref} is not ready: ${health.message}`,
   };
 }
 

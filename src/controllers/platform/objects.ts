@@ -15,6 +15,7 @@ export interface ObjectMeta {
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
+  annotations?: Record<string, string>;
 }
 
 export interface PlatformObject {
@@ -26,11 +27,23 @@ export interface PlatformObject {
   status?: PlatformStatus;
 }
 
+/** What KubeRay reports on a RayService (ray.io/v1 RayServiceStatuses), as far as it is read. */
+export interface RayServiceStatus {
+  /** KubeRay >= 1.3: `Ready` is True once Serve answers on at least one endpoint. */
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  /** Before KubeRay 1.3 (still written, deprecated): "Running" when ready. */
+  serviceStatus?: string;
+  activeServiceStatus?: {
+    applicationStatuses?: Record<string, { status?: string; message?: string }>;
+  };
+}
+
 export interface RayServiceObject {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
   spec?: { serveConfigV2?: string; [key: string]: unknown };
+  status?: RayServiceStatus;
   [key: string]: unknown;
 }
 

@@ -50,8 +50,8 @@ describe("end to end as the operator's service account", () => {
     await kubectlOk(["apply", "-f", "-"], toYaml(rbac.objects));
     clusterScoped = rbac.clusterScoped.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
 
-    // The base's RayService (serveConfigV2 from ray/serve-config.yaml), moved
-    // here: the platform controller edits it when it runs. Nothing runs Ray
+    // The base's RayService (ray/serve-config.yaml as its serve config base),
+    // moved here: the platform controller renders its serveConfigV2 when it runs. Nothing runs Ray
     // for it (no KubeRay here); the simulations use the local Ray Serve.
     rayService = structuredClone(base.find((o) => o.kind === "RayService"));
     rayService.metadata.namespace = simNs;
@@ -157,10 +157,15 @@ describe("end to end as the operator's service account", () => {
   });
 
   it("keeps the platform's bounds in the RayService", async () => {
-    const current = await waitFor("the platform to be Ready", async () => {
+    // Applied, not Ready: nothing runs KubeRay here, so the RayService never reports ready.
+    const current = await waitFor("the platform to apply its bounds", async () => {
       const p = await getJson(["get", "mcp", platformName]);
-      const ready = p.status?.conditions?.find((c: Manifest) => c.type === "Ready");
-      return ready?.status === "True" ? p : undefined;
+      const applied = p.status?.conditions?.find((c: Manifest) => c.type === "ServeConfigApplied");
+      return applied?.status === "True" ? p : undefined;
+    });
+    expect(current.status.conditions.find((c: Manifest) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "RayServiceNotReady",
     });
     expect(current.status.applied).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
     const live = await getJson(["get", "rayservice", rayService.metadata.name, "-n", simNs]);

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { SERVE_CONFIG_BASE_ANNOTATION } from "../../../src/api/platform.ts";
 import { kubectl, kubectlOk, REPO, unique } from "../harness.ts";
 import { type Manifest, objects, renameNamespaces, render, toYaml } from "./render.ts";
 
@@ -56,10 +57,12 @@ describe.each(KUSTOMIZATIONS)("%s", (dir) => {
     for (const line of applied) expect(line).toMatch(/\(server dry run\)$/);
   });
 
-  it("embeds ray/serve-config.yaml as the RayService's serveConfigV2", () => {
+  it("carries ray/serve-config.yaml as the RayService's serve config base, and no serveConfigV2", () => {
     const [rayService] = find("RayService");
     expect(rayService.apiVersion).toBe("ray.io/v1");
-    expect(rayService.spec.serveConfigV2).toBe(serveConfig);
+    expect(rayService.metadata.annotations[SERVE_CONFIG_BASE_ANNOTATION]).toBe(serveConfig);
+    // Git must not own the field the platform controller renders (docs/platform.md).
+    expect(rayService.spec).not.toHaveProperty("serveConfigV2");
   });
 
   it("carries the CRDs of crds/, labelled for a first, separate apply", () => {
@@ -260,17 +263,17 @@ describe("Argo CD", () => {
       expect(existsSync(`${REPO}${path}/kustomization.yaml`)).toBe(true);
       const list = objects(await render(path));
       const rayService = list.find((o) => o.kind === "RayService");
-      expect(app.spec.ignoreDifferences).toEqual([
-        {
-          group: "ray.io",
-          kind: "RayService",
-          name: rayService.metadata.name,
-          namespace: rayService.metadata.namespace,
-          jsonPointers: ["/spec/serveConfigV2"],
-        },
-      ]);
-      expect(app.spec.syncPolicy.syncOptions).toContain("RespectIgnoreDifferences=true");
+      // Git owns the base annotation, the platform serveConfigV2: nothing to
+      // ignore, and nothing that would keep a Git change from syncing.
+      expect(rayService.metadata.annotations).toHaveProperty([SERVE_CONFIG_BASE_ANNOTATION]);
+      expect(rayService.spec).not.toHaveProperty("serveConfigV2");
+      expect(app.spec).not.toHaveProperty("ignoreDifferences");
+      expect(app.spec.syncPolicy.syncOptions).not.toContain("RespectIgnoreDifferences=true");
+      expect(app.spec.syncPolicy.syncOptions).toContain("ServerSideApply=true");
       expect(app.spec.syncPolicy.automated).toMatchObject({ selfHeal: true });
+      const platform = list.find((o) => o.kind === "MonteCarloPlatform");
+      const wave = (o: Manifest) => o.metadata.annotations?.["argocd.argoproj.io/sync-wave"];
+      expect(wave(rayService)).toBe(wave(platform));
       const operator = list.find((o) => o.kind === "Deployment");
       expect(app.spec.destination.namespace).toBe(operator.metadata.namespace);
     },

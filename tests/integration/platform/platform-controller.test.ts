@@ -5,139 +5,44 @@
  * RayService gets the bounds, invalid bounds never get in, and Ray Serve's own
  * schema reads the edited documents as intended.
  */
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { PlatformStatus } from "../../../src/api/platform.ts";
-import {
-  createPlatformController,
-  type PlatformController,
-} from "../../../src/controllers/platform/controller.ts";
 import { sha256 } from "../../../src/controllers/platform/decide.ts";
-import type { RayServiceObject } from "../../../src/controllers/platform/objects.ts";
 import { createControllerMetrics } from "../../../src/runtime/controller-metrics.ts";
-import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
 import { createRegistry } from "../../../src/runtime/metrics.ts";
-import { waitFor } from "../harness.ts";
+import { kubectlOk, waitFor } from "../harness.ts";
+import { BOUNDS, platformKit, SERVE_CONFIG, START } from "./kit.ts";
 import { readWithRayServe } from "./ray-schema.ts";
 
-const REPO = new URL("../../../", import.meta.url);
-/** The project's serve config: the document the platform controller edits in production. */
-const SERVE_CONFIG = readFileSync(new URL("ray/serve-config.yaml", REPO), "utf8");
-const START = parse(SERVE_CONFIG).applications.find((a: { name: string }) => a.name === "simulator")
-  .deployments[0];
-const BOUNDS = {
-  minReplicas: START.autoscaling_config.min_replicas,
-  maxReplicas: START.autoscaling_config.max_replicas,
-  targetOngoingRequests: START.autoscaling_config.target_ongoing_requests,
-};
 const RESYNC_MS = 2000;
+const kit = platformKit("platform-it");
+const { ns, request, rayServicePath, getPlatform, getRayService, serveConfigOf, mergePatch } = kit;
+const { createPlatform, createRayService, waitForReason, eventsAbout, apiserverWrites } = kit;
+const controllerMetrics = createControllerMetrics(createRegistry());
 
-function kubeConfig(): KubeConfig {
-  const path = process.env.KUBECONFIG;
-  if (!path) {
-    throw new Error(
-      'KUBECONFIG is not set: start the stack (hack/stack/up.sh) and eval "$(hack/stack/env.sh)"',
-    );
-  }
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  return kc;
-}
-
-const kc = kubeConfig();
-const request = createKubeRequester(kc);
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-const RUN = randomBytes(3).toString("hex");
-const LABEL = "montecarlo.vatic.io/test-run";
-const ns = `platform-it-${RUN}`;
-const registry = createRegistry();
-const controllerMetrics = createControllerMetrics(registry);
-const platformNames: string[] = [];
-let controller: PlatformController;
-
-const PLATFORMS = "/apis/montecarlo.vatic.io/v1alpha1/montecarloplatforms";
-const rayServicePath = (name: string) => `/apis/ray.io/v1/namespaces/${ns}/rayservices/${name}`;
-
-interface Platform {
-  metadata: { name: string; generation: number; resourceVersion: string };
-  spec: Record<string, unknown>;
-  status?: PlatformStatus;
-}
-
-async function createPlatform(short: string, spec: Record<string, unknown>): Promise<string> {
-  const name = `it-${short}-${RUN}`;
-  await request({
-    method: "POST",
-    path: PLATFORMS,
+/** Writes the status KubeRay would, as the RayService's status subresource. */
+function writeRayServiceStatus(name: string, ready: boolean) {
+  const now = new Date().toISOString();
+  return request({
+    method: "PATCH",
+    path: `${rayServicePath(name)}/status`,
+    contentType: "application/merge-patch+json",
     body: {
-      apiVersion: "montecarlo.vatic.io/v1alpha1",
-      kind: "MonteCarloPlatform",
-      metadata: { name, labels: { [LABEL]: RUN } },
-      spec: { application: "simulator", deployment: "MonteCarloSimulator", ...spec },
-    },
-  });
-  platformNames.push(name);
-  return name;
-}
-
-const getPlatform = (name: string) =>
-  request<Platform>({ method: "GET", path: `${PLATFORMS}/${name}` });
-const getRayService = (name: string) =>
-  request<RayServiceObject & { metadata: { resourceVersion: string } }>({
-    method: "GET",
-    path: rayServicePath(name),
-  });
-const serveConfigOf = async (name: string) => (await getRayService(name)).spec!.serveConfigV2!;
-
-const mergePatch = (path: string, body: unknown) =>
-  request({ method: "PATCH", path, body, contentType: "application/merge-patch+json" });
-
-/** A RayService that KubeRay's CRD schema admits: a minimal Ray cluster plus the serve config. */
-async function createRayService(name: string, serveConfigV2: string) {
-  const container = (n: string) => ({ name: n, image: "rayproject/ray:2.60.0" });
-  await request({
-    method: "POST",
-    path: `/apis/ray.io/v1/namespaces/${ns}/rayservices`,
-    body: {
-      apiVersion: "ray.io/v1",
-      kind: "RayService",
-      metadata: { name, namespace: ns },
-      spec: {
-        serveConfigV2,
-        rayClusterConfig: {
-          rayVersion: "2.60.0",
-          headGroupSpec: {
-            rayStartParams: {},
-            template: { spec: { containers: [container("ray-head")] } },
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: ready ? "True" : "False",
+            reason: ready ? "NonZeroServeEndpoints" : "ZeroServeEndpoints",
+            message: "",
+            lastTransitionTime: now,
           },
-          workerGroupSpecs: [
-            {
-              groupName: "workers",
-              replicas: 1,
-              minReplicas: 1,
-              maxReplicas: 4,
-              rayStartParams: {},
-              template: { spec: { containers: [container("ray-worker")] } },
-            },
-          ],
+        ],
+        activeServiceStatus: {
+          applicationStatuses: { simulator: { status: ready ? "RUNNING" : "UNHEALTHY" } },
         },
       },
     },
-  });
-}
-
-/** Waits until the platform's status describes its current generation with `reason`. */
-function waitForReason(name: string, reason: string) {
-  return waitFor(`${name} to report ${reason}`, async () => {
-    const p = await getPlatform(name);
-    const ready = p.status?.conditions?.find((c) => c.type === "Ready");
-    return p.status?.observedGeneration === p.metadata.generation && ready?.reason === reason
-      ? p
-      : undefined;
   });
 }
 
@@ -149,95 +54,31 @@ function changedLines(before: string, after: string): string[] {
   return b.filter((line, i) => line !== a[i]).map((l) => l.trim());
 }
 
-async function eventsAbout(namespace: string, name: string): Promise<string[]> {
-  const list = await request<{ items: Array<{ reason: string; type: string; message: string }> }>({
-    method: "GET",
-    path: `/api/v1/namespaces/${namespace}/events`,
-    query: { fieldSelector: `involvedObject.name=${name}` },
-  });
-  return list.items.map((e) => `${e.type}/${e.reason}`);
-}
-
-/** The API server's own count of write requests (apiserver_request_total) for a resource. */
-async function apiserverWrites(resource: string, subresource = ""): Promise<number> {
-  const text = await request<string>({ method: "GET", path: "/metrics" });
-  let total = 0;
-  for (const line of String(text).split("\n")) {
-    if (!line.startsWith("apiserver_request_total{")) continue;
-    const labels = line.slice(line.indexOf("{") + 1, line.lastIndexOf("}"));
-    const verb = /verb="([A-Z]+)"/.exec(labels)?.[1];
-    if (!verb || !["PATCH", "PUT", "POST", "DELETE", "APPLY"].includes(verb)) continue;
-    if (!labels.includes(`resource="${resource}"`)) continue;
-    if (!labels.includes(`subresource="${subresource}"`)) continue;
-    total += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return total;
+/** `kubectl get montecarloplatform NAME` as column name -> value. */
+async function kubectlColumns(name: string): Promise<Record<string, string>> {
+  const [header = "", row = ""] = (await kubectlOk(["get", "montecarloplatform", name])).split(
+    "\n",
+  );
+  const names = header.trim().split(/\s+/);
+  const values = row.trim().split(/\s+/);
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? ""]));
 }
 
 const successfulReconciles = () =>
   controllerMetrics.reconcileTotal.get({ controller: "montecarloplatform", result: "success" });
 
 beforeAll(async () => {
-  // The CRD as generated from src/api (status.applied may have grown since the stack started).
-  const crd = parse(
-    readFileSync(new URL("crds/montecarloplatforms.montecarlo.vatic.io.yaml", REPO), "utf8"),
-  );
-  await request({
-    method: "PATCH",
-    path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-    query: { fieldManager: "platform-integration-test", force: true },
-    contentType: "application/apply-patch+yaml",
-    body: crd,
-  });
-  await request({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-  });
-  controller = createPlatformController({
-    kubeConfig: kc,
-    logger,
-    controllerMetrics,
-    registry,
-    platformSelector: `${LABEL}=${RUN}`,
-    resyncPeriodMs: RESYNC_MS,
-    identity: `platform-it-${RUN}`,
-  });
-  await controller.start();
+  await kit.setUp();
+  await kit.startController({ resyncPeriodMs: RESYNC_MS, controllerMetrics });
 });
 
-afterAll(async () => {
-  await controller?.stop({ timeoutMs: 5000 });
-  for (const name of platformNames) {
-    await request({ method: "DELETE", path: `${PLATFORMS}/${name}` }).catch(() => {});
-    // Events about cluster-scoped platforms live in "default"; the namespace takes the rest.
-    await request({
-      method: "DELETE",
-      path: "/api/v1/namespaces/default/events",
-      query: { fieldSelector: `involvedObject.name=${name}` },
-    }).catch(() => {});
-  }
-  // The stack runs no namespace controller: empty the namespace, then finalize it as that
-  // controller would, so nothing of ours stays behind in etcd.
-  for (const collection of [
-    `/apis/ray.io/v1/namespaces/${ns}/rayservices`,
-    `/api/v1/namespaces/${ns}/events`,
-  ]) {
-    await request({ method: "DELETE", path: collection }).catch(() => {});
-  }
-  await request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => {});
-  await request({
-    method: "PUT",
-    path: `/api/v1/namespaces/${ns}/finalize`,
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns }, spec: { finalizers: [] } },
-  }).catch(() => {});
-});
+afterAll(() => kit.tearDown());
 
 describe("platform controller on the local control plane", () => {
   const rs = "sim-apply";
   let name: string;
 
-  it("applies the bounds to the RayService and reports Ready", async () => {
+  it("applies the bounds to the RayService, and is not Ready while nothing reports the RayService ready", async () => {
     await createRayService(rs, SERVE_CONFIG);
     name = await createPlatform("apply", {
       rayService: { namespace: ns, name: rs },
@@ -250,8 +91,9 @@ describe("platform controller on the local control plane", () => {
     expect(changedLines(SERVE_CONFIG, doc)).toEqual([`max_replicas: ${BOUNDS.maxReplicas + 2}`]);
     expect(p.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
       "ServeConfigApplied=True/Applied",
-      "Ready=True/Applied",
+      "Ready=False/RayServiceNotReady",
     ]);
+    expect(p.status?.conditions?.[1]?.message).toMatch(/reports no status yet/);
     expect(p.status?.applied).toEqual({
       ...BOUNDS,
       maxReplicas: BOUNDS.maxReplicas + 2,
@@ -274,7 +116,7 @@ describe("platform controller on the local control plane", () => {
 
   it("changes exactly one line for a new maxReplicas, then writes nothing more", async () => {
     const before = await serveConfigOf(rs);
-    await mergePatch(`${PLATFORMS}/${name}`, { spec: { autoscaling: { maxReplicas: 7 } } });
+    await mergePatch(kit.platformPath(name), { spec: { autoscaling: { maxReplicas: 7 } } });
     const p = await waitFor("maxReplicas 7 applied", async () => {
       const q = await waitForReason(name, "Applied");
       return q.status?.applied?.maxReplicas === 7 ? q : undefined;
@@ -285,7 +127,7 @@ describe("platform controller on the local control plane", () => {
 
     // Settled: several resyncs and an unrelated platform update reconcile it
     // again, and neither the RayService nor the status is written.
-    await mergePatch(`${PLATFORMS}/${name}`, { metadata: { labels: { poked: "yes" } } });
+    await mergePatch(kit.platformPath(name), { metadata: { labels: { poked: "yes" } } });
     await new Promise((r) => setTimeout(r, 500));
     const rsVersion = (await getRayService(rs)).metadata.resourceVersion;
     const platformVersion = (await getPlatform(name)).metadata.resourceVersion;
@@ -318,7 +160,7 @@ describe("platform controller on the local control plane", () => {
 
     await waitFor("the bounds restored", async () => (await serveConfigOf(rs)) === applied);
     const restoredMs = Math.round(performance.now() - editedAt);
-    logger.info({ restoredMs }, "hand edit undone");
+    kit.logger.info({ restoredMs }, "hand edit undone");
     console.log(`drift corrected ${restoredMs} ms after the hand edit`);
     // One write by hand, one correction, and nothing after it across a resync.
     await new Promise((r) => setTimeout(r, RESYNC_MS + 500));
@@ -326,10 +168,27 @@ describe("platform controller on the local control plane", () => {
     expect(await eventsAbout(ns, rs)).toContain("Normal/DriftCorrected");
     expect(await eventsAbout("default", name)).toContain("Normal/DriftCorrected");
     const p = await getPlatform(name);
-    expect(p.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(p.status?.conditions?.find((c) => c.type === "ServeConfigApplied")?.status).toBe("True");
     expect((await readWithRayServe(applied, "simulator", "MonteCarloSimulator")).max_replicas).toBe(
       7,
     );
+  });
+
+  it("is Ready only while the RayService reports itself ready, and the printer columns say why", async () => {
+    await writeRayServiceStatus(rs, true);
+    await waitForReason(name, "Applied", "Ready");
+    const ready = await kubectlColumns(name);
+    expect(ready).toMatchObject({ MIN: String(BOUNDS.minReplicas), MAX: "7", READY: "True" });
+
+    await writeRayServiceStatus(rs, false);
+    const p = await waitForReason(name, "RayServiceNotReady", "Ready");
+    expect(p.status?.conditions?.find((c) => c.type === "Ready")?.message).toMatch(
+      /Ready is False \(ZeroServeEndpoints\); application simulator is UNHEALTHY/,
+    );
+    expect(await kubectlColumns(name)).toMatchObject({
+      READY: "False",
+      REASON: "RayServiceNotReady",
+    });
   });
 
   it("refuses invalid bounds at admission with the CEL message", async () => {
@@ -342,7 +201,7 @@ describe("platform controller on the local control plane", () => {
       /autoscaling\.minReplicas must not exceed autoscaling\.maxReplicas/,
     );
 
-    const update = await mergePatch(`${PLATFORMS}/${name}`, {
+    const update = await mergePatch(kit.platformPath(name), {
       spec: { autoscaling: { initialReplicas: 50 } },
     }).catch((err: Error) => err);
     expect(update).toBeInstanceOf(Error);

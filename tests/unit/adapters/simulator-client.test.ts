@@ -157,7 +157,7 @@ describe("simulator client: engineVersion and cancel", () => {
     });
     const client = createSimulatorClient({ requestTimeoutMs: 1_000, fetch });
     await expect(client.engineVersion(ENDPOINT)).rejects.toThrow(
-      "GET /version failed: ECONNREFUSED connect ECONNREFUSED 10.0.0.9:8000",
+      "cannot read its engine version: ECONNREFUSED connect ECONNREFUSED 10.0.0.9:8000",
     );
   });
 
@@ -165,7 +165,7 @@ describe("simulator client: engineVersion and cancel", () => {
     const { fetch } = fakeFetch(async () => json(404, { detail: "Not Found" }));
     const client = createSimulatorClient({ requestTimeoutMs: 1_000, fetch });
     await expect(client.engineVersion(ENDPOINT)).rejects.toThrow(
-      "GET /version failed: GET /version answered HTTP 404",
+      "cannot read its engine version: GET /version answered HTTP 404",
     );
   });
 

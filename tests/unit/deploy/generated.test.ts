@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { blockScalar, renderGenerated } from "../../../hack/gen-manifests.ts";
+import { SERVE_CONFIG_BASE_ANNOTATION } from "../../../src/api/platform.ts";
 import { manifest, REPO, read } from "./manifest-files.ts";
 
 describe("generated manifests", () => {
@@ -26,11 +27,14 @@ describe("generated manifests", () => {
     },
   );
 
-  it("embeds ray/serve-config.yaml in the RayService byte for byte", () => {
+  it("embeds ray/serve-config.yaml in the RayService's serve config base byte for byte", () => {
     const patch = manifest("manifests/base/ray/serve-config.patch.yaml", "RayService");
-    expect(patch.spec.serveConfigV2).toBe(read("ray/serve-config.yaml"));
+    expect(patch.metadata.annotations[SERVE_CONFIG_BASE_ANNOTATION]).toBe(
+      read("ray/serve-config.yaml"),
+    );
+    expect(patch).not.toHaveProperty("spec");
     const rayService = manifest("manifests/base/ray/rayservice.yaml", "RayService");
-    expect(patch.metadata).toEqual({
+    expect(patch.metadata).toMatchObject({
       name: rayService.metadata.name,
       namespace: rayService.metadata.namespace,
     });

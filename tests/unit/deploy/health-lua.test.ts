@@ -1,11 +1,13 @@
-// The Argo CD health checks (argocd/health/*.lua) run under a real Lua
-// interpreter against sample objects in each phase (health-samples/*.json).
-// lua5.4 comes from hack/stack/install.sh; Argo CD itself runs Lua 5.1
-// (gopher-lua), so the scripts also stay inside the syntax both accept.
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+// The Argo CD health checks (argocd/health/*.lua) run against sample objects
+// in each phase (health-samples/*.json) under two interpreters: gopher-lua,
+// the Lua 5.1 Argo CD embeds (hack/luacheck, a small Go program built here
+// from the Go module proxy), and lua5.4 from hack/stack/install.sh. Each
+// sample must give the same verdict under both.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { luaString, toLua } from "./lua-literal.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -24,11 +26,34 @@ const script = (kind: string) => `${REPO}argocd/health/montecarlo.vatic.io_${kin
 const samples = (file: string): Sample[] =>
   JSON.parse(readFileSync(new URL(`./health-samples/${file}`, import.meta.url), "utf8"));
 
-function health(kind: string, object: unknown): { status: string; message: string } {
-  const run = spawnSync(LUA, [HARNESS, script(kind)], { input: toLua(object), encoding: "utf8" });
-  if (run.error)
-    throw new Error(`${LUA} did not run (hack/stack/install.sh installs it): ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`${LUA} failed: ${run.stderr}`);
+/** hack/luacheck, built once: gopher-lua as Argo CD runs health scripts. */
+let luacheck = "";
+beforeAll(() => {
+  luacheck = `${mkdtempSync(`${tmpdir()}/luacheck-`)}/luacheck`;
+  execFileSync("go", ["build", "-o", luacheck, "."], {
+    cwd: `${REPO}hack/luacheck`,
+    env: { ...process.env, GOFLAGS: "-mod=readonly" },
+    stdio: "pipe",
+  });
+}, 600_000);
+
+type Interpreter = "lua5.4" | "gopher-lua";
+
+function health(
+  interpreter: Interpreter,
+  kind: string,
+  object: unknown,
+): { status: string; message: string } {
+  const run =
+    interpreter === "lua5.4"
+      ? spawnSync(LUA, [HARNESS, script(kind)], { input: toLua(object), encoding: "utf8" })
+      : spawnSync(luacheck, [script(kind)], { input: JSON.stringify(object), encoding: "utf8" });
+  if (run.error) {
+    throw new Error(
+      `${interpreter} did not run (hack/stack/install.sh installs lua5.4 and Go): ${run.error.message}`,
+    );
+  }
+  if (run.status !== 0) throw new Error(`${interpreter} failed: ${run.stderr}`);
   const [status = "", message = ""] = run.stdout.split("\n");
   return { status, message };
 }
@@ -45,8 +70,12 @@ describe.each([
     );
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, sample) => {
-    const hs = health(kind, sample.object);
+  it.each(
+    cases.flatMap((c) =>
+      (["gopher-lua", "lua5.4"] as const).map((lua) => [`${lua}: ${c.name}`, lua, c] as const),
+    ),
+  )("%s", (_name, interpreter, sample) => {
+    const hs = health(interpreter, kind, sample.object);
     expect(hs.status).toBe(sample.expect);
     expect(hs.message).toContain(sample.message);
   });

@@ -7,8 +7,18 @@ import {
   sha256,
   statusChanged,
 } from "../../../src/controllers/platform/decide.ts";
-import type { PlatformObject } from "../../../src/controllers/platform/objects.ts";
-import { NOW, platform, rayService, SERVE_CONFIG, SERVE_CONFIG_MAX_3 } from "./fixtures.ts";
+import type {
+  PlatformObject,
+  RayServiceStatus,
+} from "../../../src/controllers/platform/objects.ts";
+import {
+  NOW,
+  platform,
+  READY_STATUS,
+  rayService,
+  SERVE_CONFIG,
+  SERVE_CONFIG_MAX_3,
+} from "./fixtures.ts";
 
 const APPLIED = {
   minReplicas: 1,
@@ -323,6 +333,160 @@ describe("decide: status", () => {
       "Ready=False/Conflict",
     ]);
     expect(status.applied).toEqual(APPLIED);
+  });
+});
+
+describe("decide: Ready includes the RayService's own readiness", () => {
+  const notReady = {
+    conditions: [{ type: "Ready", status: "False", reason: "Initializing", message: "" }],
+    activeServiceStatus: {
+      applicationStatuses: { simulator: { status: "DEPLOYING", message: "replicas starting" } },
+    },
+  };
+  it.each<{
+    name: string;
+    status: RayServiceStatus | null;
+    want: string[];
+    message?: RegExp;
+  }>([
+    {
+      name: "KubeRay's Ready condition True",
+      status: READY_STATUS,
+      want: ["ServeConfigApplied=True/Applied", "Ready=True/Applied"],
+    },
+    {
+      name: "KubeRay's Ready condition False, with the application's state",
+      status: notReady,
+      want: ["ServeConfigApplied=True/Applied", "Ready=False/RayServiceNotReady"],
+      message:
+        /^the bounds are applied, but RayService ray-system\/vatic-prop-ray is not ready: Ready is False \(Initializing\); application simulator is DEPLOYING: replicas starting$/,
+    },
+    {
+      name: "no status at all: KubeRay has not seen it",
+      status: null,
+      want: ["ServeConfigApplied=True/Applied", "Ready=False/RayServiceNotReady"],
+      message: /reports no status yet/,
+    },
+    {
+      name: "an older KubeRay's serviceStatus Running",
+      status: { serviceStatus: "Running" },
+      want: ["ServeConfigApplied=True/Applied", "Ready=True/Applied"],
+    },
+    {
+      name: "an older KubeRay's serviceStatus WaitForServeDeploymentReady",
+      status: { serviceStatus: "WaitForServeDeploymentReady" },
+      want: ["ServeConfigApplied=True/Applied", "Ready=False/RayServiceNotReady"],
+      message: /serviceStatus is WaitForServeDeploymentReady/,
+    },
+  ])("$name", ({ status, want, message }) => {
+    const d = decide({
+      platform: platform(),
+      rayService: rayService(SERVE_CONFIG, { status }),
+      now: NOW,
+    });
+    expect(d.write).toBeUndefined();
+    expect(conditions(d)).toEqual(want);
+    if (message) expect(d.status.conditions?.[1]?.message).toMatch(message);
+  });
+
+  it("a failure to apply wins over the RayService's readiness", () => {
+    const d = decide({
+      platform: platform({ spec: { deployment: "Pricer" } }),
+      rayService: rayService(SERVE_CONFIG, { status: null }),
+      now: NOW,
+    });
+    expect(conditions(d)).toEqual([
+      "ServeConfigApplied=False/DeploymentNotFound",
+      "Ready=False/DeploymentNotFound",
+    ]);
+  });
+
+  it("turns Ready True once KubeRay reports ready, keeping ServeConfigApplied's transition time", () => {
+    const first = decide({
+      platform: platform(),
+      rayService: rayService(SERVE_CONFIG, { status: notReady }),
+      now: NOW,
+    });
+    const later = new Date(NOW.getTime() + 5000);
+    const second = decide({
+      platform: platform({ status: first.status }),
+      rayService: rayService(SERVE_CONFIG),
+      now: later,
+    });
+    expect(conditions(second)).toEqual(["ServeConfigApplied=True/Applied", "Ready=True/Applied"]);
+    expect(second.status.conditions?.map((c) => c.lastTransitionTime)).toEqual([
+      NOW.toISOString(),
+      later.toISOString(),
+    ]);
+  });
+});
+
+describe("decide: a RayService with a serve config base (GitOps)", () => {
+  const base = SERVE_CONFIG_MAX_3;
+  const rendered = SERVE_CONFIG; // the base with the platform's max_replicas 10
+  const newBase = base.replace("chunk_paths: 10000", "chunk_paths: 20000");
+
+  it.each<{
+    name: string;
+    live: string | undefined;
+    base: string;
+    status?: ReturnType<typeof appliedStatus>;
+    write?: string;
+    events: string[];
+    message?: RegExp;
+  }>([
+    {
+      name: "renders serveConfigV2 from the base when it has none yet",
+      live: undefined,
+      base,
+      write: rendered,
+      events: ["platform:Normal/ServeConfigUpdated", "rayService:Normal/ServeConfigUpdated"],
+      message:
+        /^rendered serveConfigV2 of RayService ray-system\/vatic-prop-ray from its montecarlo.vatic.io\/serve-config-base annotation with min_replicas=1, max_replicas=10/,
+    },
+    { name: "writes nothing once rendered", live: rendered, base, events: [] },
+    {
+      name: "brings a new base (a Git change) in, keeping the bounds",
+      live: rendered,
+      base: newBase,
+      status: appliedStatus(),
+      write: SERVE_CONFIG.replace("chunk_paths: 10000", "chunk_paths: 20000"),
+      events: ["platform:Normal/ServeConfigUpdated", "rayService:Normal/ServeConfigUpdated"],
+    },
+    {
+      name: "restores any hand edit of serveConfigV2, not only of the bounds",
+      live: rendered.replace("chunk_paths: 10000", "chunk_paths: 1"),
+      base,
+      status: appliedStatus(),
+      write: rendered,
+      events: ["platform:Normal/DriftCorrected", "rayService:Normal/DriftCorrected"],
+      message: /^restored serveConfigV2 .* \(it had been edited\)$/,
+    },
+  ])("$name", (c) => {
+    const d = decide({
+      platform: platform(c.status ? { status: c.status } : {}),
+      rayService: rayService(c.live, { base: c.base }),
+      now: NOW,
+    });
+    expect(d.write?.serveConfigV2).toBe(c.write);
+    expect(d.events.map((e) => `${e.regarding}:${e.type}/${e.reason}`)).toEqual(c.events);
+    if (c.message) expect(d.events[0]?.message).toMatch(c.message);
+    expect(d.status.applied?.serveConfigHash).toBe(sha256(c.write ?? c.live ?? ""));
+  });
+
+  it("names the annotation when the base cannot be edited", () => {
+    const d = decide({
+      platform: platform(),
+      rayService: rayService(SERVE_CONFIG, { base: "applications: [\n" }),
+      now: NOW,
+    });
+    expect(d.write).toBeUndefined();
+    expect(d.status.conditions?.[0]).toMatchObject({
+      reason: "InvalidServeConfig",
+      message: expect.stringMatching(
+        /^RayService ray-system\/vatic-prop-ray \(montecarlo.vatic.io\/serve-config-base\): serveConfigV2 is not valid YAML/,
+      ),
+    });
   });
 });
 

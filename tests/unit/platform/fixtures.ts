@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type {
   PlatformObject,
   RayServiceObject,
+  RayServiceStatus,
 } from "../../../src/controllers/platform/objects.ts";
 
 export const SERVE_CONFIG = readFileSync(
@@ -53,10 +54,26 @@ export function platform(o: PlatformOverrides = {}): PlatformObject {
   };
 }
 
+/** What KubeRay 1.5 reports on a RayService whose applications all run. */
+export const READY_STATUS: RayServiceStatus = {
+  conditions: [{ type: "Ready", status: "True", reason: "NonZeroServeEndpoints", message: "" }],
+  serviceStatus: "Running",
+  activeServiceStatus: { applicationStatuses: { simulator: { status: "RUNNING" } } },
+};
+
 export function rayService(
   serveConfigV2: string | undefined,
-  o: { resourceVersion?: string; deletionTimestamp?: string; name?: string } = {},
+  o: {
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    name?: string;
+    /** KubeRay's status; READY_STATUS unless given (null: none at all). */
+    status?: RayServiceStatus | null;
+    /** The serve config base annotation (montecarlo.vatic.io/serve-config-base). */
+    base?: string;
+  } = {},
 ): RayServiceObject {
+  const status = o.status === undefined ? READY_STATUS : o.status;
   return {
     apiVersion: "ray.io/v1",
     kind: "RayService",
@@ -66,7 +83,11 @@ export function rayService(
       uid: "uid-rs",
       resourceVersion: o.resourceVersion ?? "100",
       ...(o.deletionTimestamp ? { deletionTimestamp: o.deletionTimestamp } : {}),
+      ...(o.base !== undefined
+        ? { annotations: { "montecarlo.vatic.io/serve-config-base": o.base } }
+        : {}),
     },
     spec: serveConfigV2 === undefined ? {} : { serveConfigV2 },
+    ...(status ? { status } : {}),
   };
 }

@@ -17,7 +17,14 @@ import type { ReconcileContext } from "../../../src/runtime/controller.ts";
 import { TransientError } from "../../../src/runtime/errors.ts";
 import { FakeClock } from "../../../src/runtime/fake-clock.ts";
 import { createRegistry } from "../../../src/runtime/metrics.ts";
-import { NOW, platform, rayService, SERVE_CONFIG, SERVE_CONFIG_MAX_3 } from "./fixtures.ts";
+import {
+  NOW,
+  platform,
+  READY_STATUS,
+  rayService,
+  SERVE_CONFIG,
+  SERVE_CONFIG_MAX_3,
+} from "./fixtures.ts";
 
 const silent = pino({ level: "silent" });
 
@@ -227,6 +234,25 @@ describe("platform reconciler", () => {
     expect(world.serveConfig()).toBe(SERVE_CONFIG);
     expect(condition(world, "Ready", "second")).toBe("False/DuplicateTarget");
     expect(condition(world, "Ready", "default")).toBe("True/Applied");
+  });
+
+  it("holds Ready False while the RayService is not ready, and turns it True without touching the RayService", async () => {
+    const { world, reconcile } = setup();
+    world.put(platform());
+    world.put(rayService(SERVE_CONFIG_MAX_3, { status: null }));
+    await reconcile();
+    expect(condition(world, "ServeConfigApplied")).toBe("True/Applied");
+    expect(condition(world)).toBe("False/RayServiceNotReady");
+    await reconcile();
+    expect(world.writes()).toEqual({ serveConfig: 1, status: 1 });
+
+    // KubeRay applies the config and reports the RayService ready.
+    const rs = world.rayServices.get("ray-system/vatic-prop-ray")!;
+    world.put({ ...rs, status: READY_STATUS });
+    await reconcile();
+    await reconcile();
+    expect(condition(world)).toBe("True/Applied");
+    expect(world.writes()).toEqual({ serveConfig: 1, status: 2 });
   });
 
   it("does nothing for a deleted platform", async () => {

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   editServeConfig,
-  type ServeBounds,
   type ServeConfigEdit,
 } from "../../../src/controllers/platform/serve-config.ts";
+import type { ServeBounds } from "../../../src/controllers/platform/serve-keys.ts";
 
 const FIXTURE = readFileSync(new URL("./fixtures/serve-config.yaml", import.meta.url), "utf8");
 const TARGET = { application: "simulator", deployment: "MonteCarloSimulator" };
@@ -123,6 +123,21 @@ describe("editServeConfig: edits", () => {
       output: doc(
         "max_ongoing_requests: 100\nautoscaling_config:\n  min_replicas: 1\n  max_replicas: 10\n  target_ongoing_requests: 5\n",
       ),
+    },
+    {
+      name: "removes num_replicas as the first key of its list item",
+      input: doc("max_ongoing_requests: 100\n").replace(
+        "      - name: MonteCarloSimulator\n",
+        "      - num_replicas: 2\n        name: MonteCarloSimulator # the one\n",
+      ),
+      output: doc("max_ongoing_requests: 100\n")
+        .replace(
+          "      - name: MonteCarloSimulator\n",
+          "      - name: MonteCarloSimulator # the one\n",
+        )
+        .concat(
+          "        autoscaling_config:\n          min_replicas: 1\n          max_replicas: 10\n          target_ongoing_requests: 5\n",
+        ),
     },
     {
       name: "keeps num_replicas: auto, which Serve allows beside autoscaling_config",
@@ -326,26 +341,31 @@ describe("editServeConfig: refusals", () => {
       name: "two documents",
       input: "applications: []\n---\na: 1\n",
       reason: "InvalidServeConfig",
-      match: /not valid YAML/,
+      match: /holds 2 YAML documents, not one/,
     },
-    { name: "empty document", input: "", reason: "InvalidServeConfig", match: /not a mapping/ },
+    {
+      name: "empty document",
+      input: "",
+      reason: "InvalidServeConfig",
+      match: /holds 0 YAML documents/,
+    },
     {
       name: "a list at the top",
       input: "- a\n",
       reason: "InvalidServeConfig",
-      match: /not a mapping/,
+      match: /not a mapping with an applications list/,
     },
     {
       name: "no applications list",
       input: "http_options: {}\n",
       reason: "InvalidServeConfig",
-      match: /no applications list/,
+      match: /not a mapping with an applications list/,
     },
     {
       name: "applications is a mapping",
       input: "applications: {simulator: {}}\n",
       reason: "InvalidServeConfig",
-      match: /no applications list/,
+      match: /not a mapping with an applications list/,
     },
     {
       name: "missing application",
@@ -370,74 +390,190 @@ describe("editServeConfig: refusals", () => {
       name: "autoscaling_config that is not a mapping",
       input: doc("autoscaling_config: fast\n"),
       reason: "InvalidServeConfig",
-      match:
-        /autoscaling_config of deployment "MonteCarloSimulator" in application "simulator" is not a mapping/,
+      match: /autoscaling_config is empty or not a mapping: give it the bounds or remove it/,
+    },
+    {
+      name: "an empty autoscaling_config",
+      input: doc("max_ongoing_requests: 100\nautoscaling_config:\n"),
+      reason: "InvalidServeConfig",
+      match: /autoscaling_config is empty or not a mapping/,
     },
     {
       name: "anchored autoscaling_config shared with another deployment",
       input: doc("autoscaling_config: &shared\n  min_replicas: 1\n"),
       reason: "InvalidServeConfig",
-      match: /anchor &shared/,
+      match: /deployment "MonteCarloSimulator" carries the YAML anchor &shared/,
     },
     {
       name: "anchored value",
       input: doc("max_ongoing_requests: &m 7\n"),
       reason: "InvalidServeConfig",
-      match: /max_ongoing_requests carries the YAML anchor &m/,
-    },
-  ])("$name → $reason", ({ input, reason, match }) => {
-    const result = editServeConfig(input, TARGET, BOUNDS);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.reason).toBe(reason);
-    expect(result.message).toMatch(match);
-  });
-});
-
-describe("editServeConfig: shapes the text splice cannot express", () => {
-  // The edited tree is serialised instead: comments and key order survive,
-  // spacing may be normalised, and the content is exactly what was asked.
-  it.each<{ name: string; input: string; expected: object; comment?: string }>([
-    {
-      name: "a tagged value",
-      input: doc(
-        "max_ongoing_requests: !!str 100  # tagged\nautoscaling_config:\n  min_replicas: 1\n  max_replicas: 10\n  target_ongoing_requests: 5\n",
-      ),
-      expected: { max_ongoing_requests: 100 },
-      comment: "# tagged",
+      match: /carries the YAML anchor &m/,
     },
     {
-      name: "num_replicas as the first key of the list item",
+      name: "an alias in the deployment",
+      input: doc("ray_actor_options: *cpu\n", "\n  - name: other\n    x: &cpu {num_cpus: 1}"),
+      reason: "InvalidServeConfig",
+      match: /contains the alias \*cpu; write the values out/,
+    },
+    {
+      name: "a merge key in the deployment",
+      input: doc("<<: {max_ongoing_requests: 5}\nautoscaling_config:\n  min_replicas: 1\n"),
+      reason: "InvalidServeConfig",
+      match: /contains a merge key \(<<\)/,
+    },
+    {
+      name: "a merge key inside its autoscaling_config",
+      input: doc("autoscaling_config:\n  <<: {max_replicas: 3}\n  min_replicas: 1\n"),
+      reason: "InvalidServeConfig",
+      match: /merge key/,
+    },
+    {
+      name: "a deployment that is an alias of another",
       input:
-        "applications:\n  - name: simulator\n    deployments:\n      - num_replicas: 2\n        name: MonteCarloSimulator # the one\n        max_ongoing_requests: 100\n        autoscaling_config: {min_replicas: 1, max_replicas: 10, target_ongoing_requests: 5}\n",
-      expected: { name: "MonteCarloSimulator", max_ongoing_requests: 100 },
-      comment: "# the one",
+        "applications:\n  - name: other\n    deployments:\n      - &d\n        name: MonteCarloSimulator\n  - name: simulator\n    deployments:\n      - *d\n",
+      reason: "InvalidServeConfig",
+      match: /shared through a YAML anchor/,
+    },
+    {
+      name: "a deployments list shared with another application",
+      input:
+        "applications:\n  - name: other\n    deployments: &deps\n      - name: MonteCarloSimulator\n  - name: simulator\n    deployments: *deps\n",
+      reason: "InvalidServeConfig",
+      match: /shared through a YAML anchor/,
+    },
+    {
+      name: "a tagged value that must change",
+      input: doc("max_ongoing_requests: !!str 100  # tagged\n"),
+      reason: "InvalidServeConfig",
+      match: /max_ongoing_requests carries the tag tag:yaml.org,2002:str; write a plain number/,
+    },
+    {
+      name: "a block scalar that must change",
+      input: doc("max_ongoing_requests: |\n  100\n"),
+      reason: "InvalidServeConfig",
+      match: /max_ongoing_requests is not a plain value/,
     },
     {
       name: "a flow mapping that needs a new key",
       input: doc(
-        "max_ongoing_requests: 100 # kept\nautoscaling_config: {min_replicas: 1, max_replicas: 10}\n",
+        "max_ongoing_requests: 100\nautoscaling_config: {min_replicas: 1, max_replicas: 10}\n",
       ),
-      expected: {
-        autoscaling_config: { min_replicas: 1, max_replicas: 10, target_ongoing_requests: 5 },
-      },
-      comment: "# kept",
+      reason: "InvalidServeConfig",
+      match:
+        /autoscaling_config.target_ongoing_requests cannot be added in place to a flow mapping/,
     },
     {
-      name: "an empty autoscaling_config",
-      input: doc("max_ongoing_requests: 100 # kept\nautoscaling_config:\n"),
-      expected: {
-        autoscaling_config: { min_replicas: 1, max_replicas: 10, target_ongoing_requests: 5 },
-      },
-      comment: "# kept",
+      name: "a flow deployment that must lose a key",
+      input:
+        "applications:\n  - name: simulator\n    deployments:\n      - {name: MonteCarloSimulator, num_replicas: 2}\n",
+      reason: "InvalidServeConfig",
+      match: /num_replicas cannot be removed in place/,
     },
-  ])("$name", ({ input, expected, comment }) => {
-    const result = edited(editServeConfig(input, TARGET, BOUNDS));
-    const deployment = parse(result.text).applications[0].deployments[0];
-    expect(deployment).toMatchObject(expected);
-    expect(deployment).not.toHaveProperty("num_replicas");
-    if (comment) expect(result.text).toContain(comment);
-    expect(edited(editServeConfig(result.text, TARGET, BOUNDS)).changed).toBe(false);
+  ])("$name → $reason", ({ input, reason, match }) => {
+    const result = editServeConfig(input, TARGET, BOUNDS);
+    expect(result).toEqual({ ok: false, reason, message: expect.stringMatching(match) });
+  });
+});
+
+describe("editServeConfig: values it does not own keep their text", () => {
+  // yaml would re-serialise these as 12345678901234567000 and 123.
+  const exotic = doc(
+    "max_ongoing_requests: 100\nautoscaling_config:\n  min_replicas: 1\n  max_replicas: 3\n  target_ongoing_requests: 5\n  metrics_interval_s: 0123\nuser_config:\n  seed: 12345678901234567891\n  label: 0x1F   # hex\n  when: 2001-12-14\n",
+  );
+
+  it("edits beside them and leaves them byte for byte", () => {
+    const result = edited(editServeConfig(exotic, TARGET, BOUNDS));
+    expect(changedLines(exotic, result.text)).toEqual(["          max_replicas: 10"]);
+    for (const text of ["metrics_interval_s: 0123", "seed: 12345678901234567891", "0x1F   # hex"]) {
+      expect(result.text).toContain(text);
+    }
+  });
+
+  it("refuses, rather than re-serialise them, when the edit has no in-place form", () => {
+    const flow = doc(
+      "max_ongoing_requests: 100\nautoscaling_config: {min_replicas: 1}\nuser_config:\n  seed: 12345678901234567891\n  code: 0123\n",
+    );
+    expect(editServeConfig(flow, TARGET, BOUNDS)).toEqual({
+      ok: false,
+      reason: "InvalidServeConfig",
+      message:
+        "autoscaling_config.max_replicas cannot be added in place to a flow mapping {...}; write the mapping as a block",
+    });
+  });
+});
+
+/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("editServeConfig: any text", () => {
+  it.each<{ name: string; input: string }>([
+    { name: "an unterminated quote", input: 'applications:\n  - name: "simulator\n' },
+    { name: "a tab as indentation", input: "applications:\n\t- name: simulator\n" },
+    { name: "duplicate keys", input: "applications: []\napplications: []\n" },
+    { name: "a bad escape", input: 'applications: ["\\q"]\n' },
+    { name: "an undefined alias", input: "applications: *nothing\n" },
+    { name: "a directive without ---", input: "%TAG !x! tag:x,2000:\napplications: []\n" },
+    { name: "a stray flow end", input: "applications: ]\n" },
+    {
+      name: "a broken indentation",
+      input: "applications:\n  - name: simulator\n   deployments: []\n",
+    },
+  ])("refuses $name as InvalidServeConfig", ({ input }) => {
+    const result = editServeConfig(input, TARGET, BOUNDS);
+    expect(result).toMatchObject({ ok: false, reason: "InvalidServeConfig" });
+  });
+
+  // Every prefix of the fixture, and random byte edits of it: the editor
+  // answers each (it never throws), and what it writes is itself settled.
+  const rand = random(12);
+  const alphabet = [
+    " ",
+    "\n",
+    ":",
+    "-",
+    "#",
+    "&a",
+    "*a",
+    "{",
+    "}",
+    "[",
+    "]",
+    '"',
+    "'",
+    "!",
+    "<<",
+    "0123",
+  ];
+  const mutants = Array.from({ length: 300 }, (_, i) => {
+    const at = Math.floor(rand() * FIXTURE.length);
+    const insert = alphabet[Math.floor(rand() * alphabet.length)]!;
+    const cut = Math.floor(rand() * 3);
+    return { name: `mutant ${i}`, input: FIXTURE.slice(0, at) + insert + FIXTURE.slice(at + cut) };
+  });
+  const prefixes = Array.from({ length: FIXTURE.length / 7 }, (_, i) => ({
+    name: `prefix ${i * 7}`,
+    input: FIXTURE.slice(0, i * 7),
+  }));
+
+  it("never throws, and every text it writes is settled", () => {
+    let written = 0;
+    for (const { name, input } of [...prefixes, ...mutants]) {
+      const bounds = { ...BOUNDS, maxReplicas: 4 };
+      const result = editServeConfig(input, TARGET, bounds);
+      if (!result.ok || !result.changed) continue;
+      written++;
+      expect(editServeConfig(result.text, TARGET, bounds), name).toMatchObject({ changed: false });
+    }
+    expect(written).toBeGreaterThan(50);
   });
 });
 

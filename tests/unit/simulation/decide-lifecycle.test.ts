@@ -70,13 +70,13 @@ describe("decide: generations, admission, engine version, TTL, refusals", () => 
       given: active({
         rows: [],
         requestHash: undefined,
-        versionError: "GET /version failed: ECONNREFUSED",
+        versionError: "cannot read its engine version: ECONNREFUSED",
       }),
       want: {
         phase: "Pending",
         reason: "BackendUnavailable",
         message:
-          "cannot read the engine version of the simulator at http://sim (GET /version failed: ECONNREFUSED); attempt 1, next at 2026-11-28T12:00:05.000Z",
+          "the simulator at http://sim is unavailable (cannot read its engine version: ECONNREFUSED); attempt 1, next at 2026-11-28T12:00:05.000Z",
         actions: ["setGate"],
         requeueAfterMs: 5_000,
       },

@@ -213,7 +213,7 @@ export class FakeSimulator implements SimulatorClient {
   }
   async engineVersion(_endpoint: string) {
     this.versionCalls++;
-    if (this.versionDown) throw new Error("GET /version failed: ECONNREFUSED");
+    if (this.versionDown) throw new Error("cannot read its engine version: ECONNREFUSED");
     return this.version;
   }
   async cancel(endpoint: string, jobId: string) {
