@@ -6,7 +6,8 @@
 //   - writes to montecarlosimulations per create->Succeeded, from the API server's /metrics,
 //     and writes while idle afterwards;
 //   - the operator's heap and resident memory with M simulations in its cache;
-//   - database statements per second while W simulations wait for a slot (bench/waiters.ts).
+//   - database statements per second while W simulations wait for a slot (bench/waiters.ts);
+//   - the writes of one long run against its budget, and its progress (bench/long-run.ts).
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -25,6 +26,7 @@ import {
   unique,
   waitFor,
 } from "../tests/integration/harness.ts";
+import { measureLongRun } from "./long-run.ts";
 import { measureWaiters } from "./waiters.ts";
 
 const { values } = parseArgs({
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "16" },
     waiters: { type: "string", default: "1000" },
     "only-waiters": { type: "boolean", default: false },
+    "only-long": { type: "boolean", default: false },
   },
 });
 const SIMS = Number(values.sims);
@@ -141,8 +144,17 @@ async function waitersReport() {
   );
 }
 
+async function longRunReport() {
+  const run = await measureLongRun(simulationWrites, (a, b) => total(diff(a, b)));
+  console.log(
+    `long run: ${run.seconds.toFixed(1)} s, ${run.writes} operator writes to the object (budget 3 + ceil(s/10) = ${run.budget})`,
+  );
+  for (const line of run.samples) console.log(`  kubectl get mcs: ${line}`);
+}
+
 async function main() {
   if (values["only-waiters"]) return waitersReport();
+  if (values["only-long"]) return longRunReport();
   const ns = await createNamespace("bench");
   const platformName = unique("bench");
   await apply(
@@ -224,6 +236,7 @@ async function main() {
     );
     await cacheOperator.stop();
     await waitersReport();
+    await longRunReport();
   } finally {
     await operator.stop();
   }
