@@ -183,7 +183,25 @@ def cross_field_errors(req: SimulationRequest) -> List[Tuple[str, Loc, str, Any]
              "trader.tradesPerDay.mean must be an integer >= 1 when distribution is 'Fixed'",
              tpd.mean)
         )
+    steps = path_steps(req)
+    if steps is not None and steps > MAX_PATH_STEPS:
+        errors.append(
+            ("too_much_work", ("simulation", "paths"),
+             f"paths x days simulated x trader.tradesPerDay.mean = {steps:.4g} exceeds the "
+             f"simulator's maximum of {MAX_PATH_STEPS:.4g} path-steps", sim.paths)
+        )
     return errors
+
+
+def path_steps(req: SimulationRequest) -> Optional[float]:
+    """paths x days simulated x mean trades per day; None when the days are unknown."""
+    days = [req.simulation.horizon_days]
+    if req.mode == "assessment":
+        days.append(req.rules.max_trading_days)
+    known = [d for d in days if d is not None]
+    if not known:
+        return None
+    return req.simulation.paths * min(known) * req.trader.trades_per_day.mean
 
 
 def canonical_payload(req: SimulationRequest) -> dict:
