@@ -2,7 +2,7 @@
  * The two calls KubeRay's RayService controller makes to the Ray dashboard
  * for serveConfigV2: PUT the whole multi-application config, and GET what
  * Serve runs. With Ray's token authentication on, every request carries
- * `Authorization: Bearer <token>`.
+ * `X-Ray-Authorization: Bearer <token>`, the header KubeRay (v1.5.1) sends.
  *
  * Plain node:http, not fetch: the dashboard refuses a PUT from anything that
  * looks like a browser, and fetch always sends `Sec-Fetch-Mode`.
@@ -25,7 +25,9 @@ export function createDashboard(baseUrl: string, token?: string): Dashboard {
   const url = new URL(APPLICATIONS, baseUrl);
   const send = (method: "GET" | "PUT", body?: string) =>
     new Promise<string>((resolve, reject) => {
-      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      const headers: Record<string, string> = token
+        ? { "x-ray-authorization": `Bearer ${token}` }
+        : {};
       if (body !== undefined) headers["content-type"] = "application/json";
       const req = request(url, { method, headers, timeout: TIMEOUT_MS }, (res) => {
         let text = "";

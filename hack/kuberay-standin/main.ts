@@ -17,7 +17,7 @@
  *     [--dashboard URL (default $RAY_DASHBOARD_URL)] [--interval-ms 2000]
  *
  * KUBECONFIG names the API server; the Ray token in the file
- * RAY_AUTH_TOKEN_PATH, when set, is sent as `Authorization: Bearer`. The
+ * RAY_AUTH_TOKEN_PATH, when set, is sent as `X-Ray-Authorization: Bearer`. The
  * operator knows nothing of it. See README.md.
  */
 import { readFileSync } from "node:fs";

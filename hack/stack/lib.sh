@@ -19,7 +19,7 @@ MC_RAY_CPUS=${MC_RAY_CPUS:-2}
 
 # Pinned versions: the Go tooling module pins etcd/kube-apiserver/kubectl.
 MC_KUBERAY_MODULE=github.com/ray-project/kuberay/ray-operator
-MC_KUBERAY_VERSION=v1.5.0
+MC_KUBERAY_VERSION=v1.5.1
 
 mc_hash() { cat "$@" | sha256sum | cut -c1-16; }
 MC_TOOLS_DIR=$MC_CACHE_DIR/tools-$(mc_hash "$MC_REPO/hack/tools/go.mod" "$MC_REPO/hack/tools/go.sum")

@@ -56,9 +56,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--object-store-mb", type=int, default=512, help="object store size in MiB")
     p.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for readiness")
     p.add_argument("--verbose", action="store_true", help="forward Ray worker logs to stderr")
-    p.add_argument(
-        "--dashboard-port", type=int, default=None, help="serve the Ray dashboard on 127.0.0.1:PORT (default: none)"
-    )
     p.add_argument("--ray-token-file", default=None, help="file holding the Ray cluster's auth token")
     return p.parse_args(argv)
 

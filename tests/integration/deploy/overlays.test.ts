@@ -155,7 +155,20 @@ describe.each(KUSTOMIZATIONS)("%s", (dir) => {
     }
   });
 
-  it("takes the Ray and simulator tokens from Secrets, which dev creates and prod does not", () => {
+  it("leaves the Ray token to KubeRay (authOptions), after the overlay's patches", () => {
+    const [rayService] = find("RayService");
+    const cluster = rayService.spec.rayClusterConfig;
+    expect(cluster.authOptions).toEqual({ mode: "token" });
+    for (const c of [
+      ...rayPods(rayService).flatMap((p) => p.containers),
+      cluster.autoscalerOptions,
+    ]) {
+      const names = (c.env ?? []).map((e: Manifest) => e.name);
+      expect(names.filter((n: string) => n.startsWith("RAY_AUTH"))).toEqual([]);
+    }
+  });
+
+  it("takes the simulator token and the database URL from Secrets, which dev creates and prod does not", () => {
     const [rayService] = find("RayService");
     const [operator] = find("Deployment", "montecarlo-operator");
     const pods = [operator.spec.template.spec, ...rayPods(rayService)];
@@ -174,14 +187,13 @@ describe.each(KUSTOMIZATIONS)("%s", (dir) => {
       }
     }
     const cluster = rayService.spec.rayClusterConfig;
-    for (const e of cluster.autoscalerOptions.env) {
+    for (const e of cluster.autoscalerOptions.env ?? []) {
       const ref = e.valueFrom?.secretKeyRef;
       if (ref) wanted.add(`${rayService.metadata.namespace}/${ref.name}/${ref.key}`);
     }
     expect([...wanted].sort()).toEqual(
       [
         "montecarlo-system/montecarlo-simulator-token/token",
-        "ray-system/montecarlo-ray-auth/auth_token",
         "ray-system/montecarlo-simulator-token/token",
         expect.stringMatching(/^montecarlo-system\/montecarlo-database(-\w+)?\/url$/),
       ].sort(),

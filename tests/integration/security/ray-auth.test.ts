@@ -10,8 +10,10 @@ import { stack, waitFor } from "../harness.ts";
 
 const token = () => readFileSync(stack.rayTokenFile, "utf8").trim();
 const bearer = () => ({ authorization: `Bearer ${token()}` });
+/** The header KubeRay (v1.5.1) puts its token in (and the local stand-in too). */
+const kuberayBearer = () => ({ "x-ray-authorization": `Bearer ${token()}` });
 
-type Auth = { authorization?: string };
+type Auth = { authorization?: string; "x-ray-authorization"?: string };
 
 /**
  * One dashboard call over node:http: fetch() adds Sec-Fetch-* headers, and
@@ -91,6 +93,11 @@ describe("Ray dashboard with token authentication", () => {
   it.each([
     { name: "without a token", headers: {}, status: 401 },
     { name: "with a wrong token", headers: { authorization: "Bearer not-the-token" }, status: 403 },
+    {
+      name: "with a wrong token in KubeRay's header",
+      headers: { "x-ray-authorization": "Bearer not-the-token" },
+      status: 403,
+    },
   ])("refuses the Serve REST API $name", async ({ headers, status }) => {
     expect((await call("GET", "/api/serve/applications/", headers)).status).toBe(status);
     // Not a valid config: were the check missing, the handler would refuse it rather than
@@ -99,11 +106,17 @@ describe("Ray dashboard with token authentication", () => {
     expect(put.status).toBe(status);
   });
 
-  it("answers the Serve REST API with the token (the simulator is still deployed)", async () => {
-    const r = await call("GET", "/api/serve/applications/", bearer());
-    expect(r.status).toBe(200);
-    expect(Object.keys(JSON.parse(r.text).applications).sort()).toEqual(["health", "simulator"]);
-  });
+  it.each([
+    { header: "Authorization", headers: bearer },
+    { header: "X-Ray-Authorization, as KubeRay sends it", headers: kuberayBearer },
+  ])(
+    "answers the Serve REST API with the token in $header (the simulator is still deployed)",
+    async ({ headers }) => {
+      const r = await call("GET", "/api/serve/applications/", headers());
+      expect(r.status).toBe(200);
+      expect(Object.keys(JSON.parse(r.text).applications).sort()).toEqual(["health", "simulator"]);
+    },
+  );
 
   it("keeps the health check open (probes carry no token)", async () => {
     expect((await call("GET", "/api/gcs_healthz", {})).status).toBe(200);

@@ -5,7 +5,7 @@
 // tests/integration/deploy/overlays.test.ts.
 import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../../src/config.ts";
-import { type Manifest, manifest, manifests } from "./manifest-files.ts";
+import { type Manifest, manifest, manifests, read } from "./manifest-files.ts";
 
 const rayService = manifest("manifests/base/ray/rayservice.yaml", "RayService");
 const deployment = manifest("manifests/base/operator/deployment.yaml", "Deployment");
@@ -21,6 +21,14 @@ const envOf = (c: Manifest) =>
   Object.fromEntries((c.env ?? []).map((e: Manifest) => [e.name, e.value ?? e.valueFrom]));
 const policy = (name: string) => policies.find((p) => p.metadata.name === name);
 const dirname = (path: string) => path.slice(0, path.lastIndexOf("/"));
+
+/** Whether the dotted version `v` is `min` or later. */
+function atLeast(v: string, min: string): boolean {
+  const have = v.split(".").map(Number);
+  const want = min.split(".").map(Number);
+  const i = want.findIndex((n, k) => have[k] !== n);
+  return i === -1 || (have[i] ?? 0) > (want[i] ?? 0);
+}
 
 /** The Secret mounted at the directory that holds `file`, in `pod`. */
 function secretHolding(pod: Manifest, container: Manifest, file: string): string | undefined {
@@ -165,13 +173,33 @@ describe("Ray pods", () => {
     expect(options.resources.limits).toBeDefined();
   });
 
-  it("every Ray process (head, workers, autoscaler) runs with Ray token auth from one Secret", () => {
-    const tokenRef = { secretKeyRef: { name: "montecarlo-ray-auth", key: "auth_token" } };
+  it("runs Ray with token auth through KubeRay's authOptions, on a Ray that has it", () => {
+    // KubeRay v1.5.1 turns auth on for mode "token" only: an empty
+    // authOptions makes it generate a Secret and inject nothing.
+    expect(cluster.authOptions).toEqual({ mode: "token" });
+    // KubeRay refuses token mode below Ray 2.52.0.
+    expect(atLeast(cluster.rayVersion, "2.52.0"), cluster.rayVersion).toBe(true);
+  });
+
+  it("is pinned to a KubeRay that has authOptions, the version README and docs name", () => {
+    const lib = read("hack/stack/lib.sh");
+    const version = /^MC_KUBERAY_VERSION=(v\d+\.\d+\.\d+)$/m.exec(lib)?.[1] ?? "";
+    // authOptions (and a dashboard client that sends the token) arrived in v1.5.1.
+    expect(atLeast(version.slice(1), "1.5.1"), version).toBe(true);
+    expect(read("README.md")).toContain(`ray-operator\` ${version})`);
+    expect(read("docs/deploy.md")).toContain(`KubeRay ${version}`);
+  });
+
+  it("sets no Ray token variables of its own, so KubeRay's token is the one every process uses", () => {
+    // KubeRay appends RAY_AUTH_MODE and RAY_AUTH_TOKEN (from its Secret) to
+    // the Ray containers and the autoscaler, and sends that token itself; a
+    // variable set here would duplicate them, and on the autoscaler, whose
+    // overrides come after KubeRay's, replace its token with another.
     for (const c of [...rayContainers, cluster.autoscalerOptions]) {
-      expect(envOf(c)).toMatchObject({ RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: tokenRef });
+      expect(Object.keys(envOf(c)).filter((n) => n.startsWith("RAY_AUTH"))).toEqual([]);
+      // Nor through a whole Secret or ConfigMap.
+      expect(c.envFrom).toBeUndefined();
     }
-    // KubeRay's authOptions does not exist in the pinned KubeRay (v1.5.0).
-    expect(cluster.authOptions).toBeUndefined();
   });
 });
 
