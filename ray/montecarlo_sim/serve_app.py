@@ -3,7 +3,8 @@
 Two applications, deployed by import path from serveConfigV2
 (ray/serve-config.yaml):
 - ``montecarlo_sim.serve_app:simulator_app``: deployment
-  ``MonteCarloSimulator``, FastAPI ingress, ``POST /simulate``;
+  ``MonteCarloSimulator``, FastAPI ingress, ``POST /simulate``,
+  ``GET /version``, ``GET``/``DELETE /jobs/{jobId}`` (``jobs/``);
 - ``montecarlo_sim.serve_app:health_app``: deployment ``HealthCheck``,
   ``GET /health`` -> ``{"status": "healthy"}`` (route prefix ``/health``).
 
@@ -14,13 +15,12 @@ serve config overrides them (autoscaling, max_ongoing_requests, ...).
 The computation never runs on the replica's event loop: small requests run
 in a worker thread, large ones as Ray tasks whose refs are awaited. A request
 stays in flight for its whole computation, which is what Serve's autoscaler
-counts (target_ongoing_requests).
+counts (target_ongoing_requests). Runs are jobs shared by every replica
+(``jobs.runner``): a repeated request attaches to its job's run.
 """
 
 # No "from __future__ import annotations" here: FastAPI reads the endpoint
 # annotations at runtime to find the request body model.
-import asyncio
-import time
 from typing import Any, Dict
 
 from fastapi import Body, FastAPI
@@ -29,13 +29,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from . import ENGINE_VERSION
-from .engine import chunk_plan, run_inline
-from .fanout import INLINE_MAX_CHUNKS, run_tasks_async
-from .request_mapping import to_spec
+from .fanout import INLINE_MAX_CHUNKS
+from .jobs.http import jobs_router
+from .jobs.runner import JobRunner
 from .schema import SimulationRequest
-from .service import build_response
 
 simulator_api = FastAPI(title="montecarlo-sim simulator")
+simulator_api.include_router(jobs_router)
 
 
 @serve.deployment(
@@ -52,18 +52,11 @@ simulator_api = FastAPI(title="montecarlo-sim simulator")
 @serve.ingress(simulator_api)
 class MonteCarloSimulator:
     def __init__(self, inline_max_chunks: int = INLINE_MAX_CHUNKS) -> None:
-        self._inline_max_chunks = inline_max_chunks
+        self._jobs = JobRunner(inline_max_chunks)
 
     @simulator_api.post("/simulate")
     async def simulate(self, request: SimulationRequest = Body(...)) -> Dict[str, Any]:
-        started = time.perf_counter()
-        spec = to_spec(request)
-        paths = request.simulation.paths
-        if len(chunk_plan(paths)) <= self._inline_max_chunks:
-            outcomes = await asyncio.to_thread(run_inline, spec, request.seed, paths)
-        else:
-            outcomes = await run_tasks_async(spec, request.seed, paths)
-        return await asyncio.to_thread(build_response, request, outcomes, started)
+        return await self._jobs.simulate(request)
 
     @simulator_api.get("/version")
     async def version(self) -> Dict[str, Any]:
