@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional
 
 import pytest
 
@@ -61,8 +61,10 @@ def ray_cluster():
 
 
 @contextlib.contextmanager
-def local_serve(config: Optional[str] = None) -> Iterator[str]:
-    """Run ``python -m montecarlo_sim.local`` until the block ends; yields its URL."""
+def local_serve(config: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> Iterator[str]:
+    """Run ``python -m montecarlo_sim.local`` until the block ends; yields its URL.
+
+    ``env`` adds variables to its environment (Ray's workers inherit them)."""
     port = _free_port()
     temp_dir = _short_temp_dir()
     log_path = Path(temp_dir) / "local-serve.log"
@@ -72,7 +74,7 @@ def local_serve(config: Optional[str] = None) -> Iterator[str]:
     ]
     if config:
         cmd += ["--config", config]
-    env = dict(os.environ, PYTHONPATH=str(RAY_DIR), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, **(env or {}), PYTHONPATH=str(RAY_DIR), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         cmd, cwd=str(RAY_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
