@@ -25,8 +25,8 @@ T0 = 1_800_000_000.0
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def result(steps: int, tag: str = "r") -> dict:
-    return {"tag": tag, "meta": {"pathSteps": steps}}
+def result(tag: str = "r") -> bytes:
+    return f'{{"tag": "{tag}"}}'.encode()
 
 
 def registry(**changes) -> JobRegistry:
@@ -36,7 +36,7 @@ def registry(**changes) -> JobRegistry:
 def finished(reg: JobRegistry, job: str, now: float, steps: int = 100, digest: str = "h") -> None:
     claim = reg.claim(job, digest, 10, now)
     assert claim.kind == START
-    assert reg.finish(job, claim.run, result(steps, job), now)
+    assert reg.finish(job, claim.run, result(job), steps, now)
 
 
 def test_start_attach_progress_and_result():
@@ -50,12 +50,12 @@ def test_start_attach_progress_and_result():
     assert (view["pathsDone"], view["pathsTotal"], view["pathSteps"]) == (500, 1000, 5_000)
     assert RFC3339_UTC.match(view["startTime"]) and RFC3339_UTC.match(view["updatedTime"])
     assert view["updatedTime"] > view["startTime"]
-    assert reg.finish("a", 1, result(9_000), T0 + 3)
+    assert reg.finish("a", 1, result(), 9_000, T0 + 3)
     done = reg.view("a", T0 + 3)
     # The exact count replaces the reported one; done is the whole run.
     assert (done["state"], done["pathsDone"], done["pathSteps"]) == (SUCCEEDED, 1000, 9_000)
     again = reg.claim("a", "h", 1000, T0 + 4)
-    assert (again.kind, again.result) == (RESULT, result(9_000))
+    assert (again.kind, again.result) == (RESULT, result())
     assert reg.outcome("a", 1).kind == SUCCEEDED
 
 
@@ -70,7 +70,7 @@ def test_a_new_hash_cancels_the_running_run_and_keeps_its_steps():
     assert reg.report("a", 1, {0: 60}, 30, T0 + 3) is True
     view = reg.view("a", T0 + 3)
     assert (view["state"], view["pathsDone"], view["pathsTotal"], view["pathSteps"]) == (RUNNING, 0, 200, 730)
-    assert reg.finish("a", 1, result(1), T0 + 4) is False
+    assert reg.finish("a", 1, result(), 1, T0 + 4) is False
     assert [(j, r, o.kind) for j, r, o in reg.drain_ended()] == [("a", 1, CANCELLED)]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from montecarlo_sim.engine import run_batch, run_inline, simulate_chunk
-from montecarlo_sim.jobs.progress import REPORTS_PER_SHARE, ProgressReporter, RunCancelled
+from montecarlo_sim.jobs.progress import MIN_GAP_S, REPORTS_PER_SHARE, ProgressReporter, RunCancelled
 from montecarlo_sim.request_mapping import to_spec
 from montecarlo_sim.schema import SimulationRequest
 
@@ -39,6 +39,16 @@ class RecordingLink:
         return 0 <= self.stop_after <= len(self.sent)
 
 
+def ticking(step_s: float):
+    """A clock that advances ``step_s`` at every read."""
+    ticks = iter(range(10**9))
+    return lambda: next(ticks) * step_s
+
+
+# Slower than the minimum gap between reports: only the share step decides.
+SLOW = MIN_GAP_S * 1.5
+
+
 def same(a, b) -> None:
     for name in ("outcome", "reason", "day", "trades", "final_balance", "max_drawdown"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
@@ -64,7 +74,7 @@ def test_reporter_sends_at_least_the_promised_steps_and_every_path_step(kind):
     chunks = [(0, 1_500), (1, 1_400)]  # two chunks, as an inline run or a task batch
     paths = 2_900
     link = RecordingLink()
-    out = run_batch(spec, seed, chunks, ProgressReporter(link, paths, interval_s=3600.0))
+    out = run_batch(spec, seed, chunks, ProgressReporter(link, paths, interval_s=3600.0, clock=ticking(SLOW)))
     same(out, run_batch(spec, seed, chunks))
     assert set(link.sent[-1][0]) == {0, 1}
     done_totals = [sum(d.values()) for d, _ in link.sent]
@@ -78,9 +88,25 @@ def test_reporter_sends_at_least_the_promised_steps_and_every_path_step(kind):
 def test_reporter_batches_by_share_not_by_block():
     spec, seed = spec_of(with_changes(BODIES["funded"], (("simulation", "horizonDays"), 200)))
     link = RecordingLink()
-    run_inline(spec, seed, 2_000, ProgressReporter(link, 2_000, interval_s=3600.0))
+    run_inline(spec, seed, 2_000, ProgressReporter(link, 2_000, interval_s=3600.0, clock=ticking(SLOW)))
     # About one report per 1/40 of the paths, plus the chunk's end: never one per day.
     assert REPORTS_PER_SHARE <= len(link.sent) <= REPORTS_PER_SHARE + 2
+
+
+def test_reports_are_never_closer_than_the_minimum_gap():
+    spec, seed = spec_of(with_changes(BODIES["funded"], (("simulation", "horizonDays"), 200)))
+    link = RecordingLink()
+    reads = []
+    tick = ticking(MIN_GAP_S / 10)
+
+    def clock() -> float:
+        reads.append(None)
+        return tick()
+
+    run_inline(spec, seed, 2_000, ProgressReporter(link, 2_000, interval_s=3600.0, clock=clock))
+    # A gap is 10 clock reads: at most one report per 10 reads, plus the chunk's end.
+    assert len(reads) > 100
+    assert 2 <= len(link.sent) <= len(reads) // 10 + 1
 
 
 def test_reporter_reports_on_the_interval_when_the_share_step_is_not_reached():
@@ -96,7 +122,7 @@ def test_reporter_stops_the_run_when_the_link_says_so():
     spec, seed = spec_of(BODIES["funded"])
     link = RecordingLink(stop_after=3)
     with pytest.raises(RunCancelled):
-        run_inline(spec, seed, 3_000, ProgressReporter(link, 3_000, interval_s=3600.0))
+        run_inline(spec, seed, 3_000, ProgressReporter(link, 3_000, interval_s=3600.0, clock=ticking(SLOW)))
     # Stopped at the first block after the third report, long before the end.
     assert len(link.sent) == 3
     assert sum(link.sent[-1][0].values()) < 3_000 // 2

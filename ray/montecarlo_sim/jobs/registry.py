@@ -3,7 +3,8 @@
 One record per ``jobId``. A record holds the current *run* (a computation of
 one request hash; a new run starts when the hash changes or the previous run
 ended without success), its progress, the path-steps computed for the job
-over all its runs, and the result while it is retained.
+over all its runs, and the result while it is retained (the response body as
+JSON bytes: about 2 KB, a quarter of the same result as Python objects).
 
 States: ``running`` -> ``succeeded`` | ``failed`` | ``cancelled``; a claim
 starts a new run (back to ``running``) from any state but ``succeeded`` with
@@ -49,7 +50,7 @@ SWEEP_INTERVAL_S = 1.0
 class Claim:
     kind: str
     run: int = 0
-    result: Optional[Dict[str, Any]] = None
+    result: Optional[bytes] = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Outcome:
     """How a run ended (or ``running``); ``result`` when it succeeded."""
 
     kind: str
-    result: Optional[Dict[str, Any]] = None
+    result: Optional[bytes] = None
     detail: str = ""
 
 
@@ -79,7 +80,7 @@ class JobRecord:
     clients: int = 1
     orphan_since: Optional[float] = None
     finished_time: Optional[float] = None
-    result: Optional[Dict[str, Any]] = None
+    result: Optional[bytes] = None
     # The last run that ended, and how: a request that waited on it learns
     # its outcome even when a newer run has started since.
     ended: Optional[Tuple[int, Outcome]] = None
@@ -207,12 +208,14 @@ class JobRegistry:
         rec.updated_time = now
         return False
 
-    def finish(self, job_id: str, run: int, result: Dict[str, Any], now: float) -> bool:
+    def finish(self, job_id: str, run: int, result: bytes, path_steps: int, now: float) -> bool:
+        """The run succeeded with ``result`` (the response body) after exactly
+        ``path_steps`` path-steps."""
         rec = self._current(job_id, run)
         if rec is None:
             return False
         rec.result = result
-        rec.run_steps = int(result["meta"]["pathSteps"])
+        rec.run_steps = path_steps
         self._end(rec, SUCCEEDED, now)
         return True
 

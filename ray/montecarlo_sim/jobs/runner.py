@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Callable, Optional, Set
 
 from fastapi import HTTPException
+from fastapi.responses import JSONResponse, Response
 from ray.exceptions import RayActorError
 
 from ..engine import PathOutcomes, chunk_plan, run_inline
@@ -47,7 +48,7 @@ class JobRunner:
         # Background runs of this replica (the loop keeps only weak refs).
         self._runs: Set[asyncio.Task] = set()
 
-    async def simulate(self, req: SimulationRequest) -> Dict[str, Any]:
+    async def simulate(self, req: SimulationRequest) -> Response:
         board = board_handle(self._settings)
         job_id, digest = req.job_id, request_hash(req)
         counted: Optional[int] = None
@@ -55,7 +56,7 @@ class JobRunner:
             while True:
                 claim = await self._claim(board, req, digest)
                 if claim.kind == RESULT:
-                    return claim.result
+                    return _json(claim.result)
                 if claim.kind == BUSY:
                     raise HTTPException(503, "too many job records; retry later")
                 counted = claim.run
@@ -94,8 +95,8 @@ class JobRunner:
         started = time.perf_counter()
         try:
             outcomes = await self._run_engine(board, req, run)
-            response = await asyncio.to_thread(build_response, req, outcomes, started)
-            await board.finish.remote(req.job_id, run, response)
+            body = await asyncio.to_thread(_response_body, req, outcomes, started)
+            await board.finish.remote(req.job_id, run, body, outcomes.path_steps)
         except RunCancelled:
             pass  # the board ended the run
         except Exception as exc:  # noqa: BLE001 - every failure ends the run
@@ -115,6 +116,11 @@ class JobRunner:
             work = asyncio.ensure_future(_gather(refs))
             on_stop = lambda: cancel_tasks(refs)  # noqa: E731
         return await _watch(target, work, on_stop, self._settings.heartbeat_s)
+
+
+def _response_body(req: SimulationRequest, outcomes: PathOutcomes, started: float) -> bytes:
+    """The result JSON, encoded as FastAPI would encode the dict."""
+    return JSONResponse(build_response(req, outcomes, started)).body
 
 
 def _release(board, job_id: str, claimed: asyncio.Future) -> None:
@@ -163,10 +169,14 @@ async def _await_run(board, job_id: str, run: int) -> Outcome:
             return outcome
 
 
-def _answer(job_id: str, outcome: Outcome) -> Dict[str, Any]:
+def _answer(job_id: str, outcome: Outcome) -> Response:
     if outcome.kind == SUCCEEDED:
-        return outcome.result
+        return _json(outcome.result)
     if outcome.kind == CANCELLED:
         raise HTTPException(410, f"job {job_id} was cancelled")
     raise HTTPException(500, f"job {job_id} failed: {outcome.detail}")
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
 
