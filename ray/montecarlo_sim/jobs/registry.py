@@ -244,7 +244,7 @@ class JobRegistry:
             if rec.orphan_since is not None and now - rec.orphan_since >= s.orphan_s:
                 self._end(rec, CANCELLED, now, f"no client for {s.orphan_s:g} s")
             elif now - rec.heartbeat >= s.stale_s:
-                self._end(rec, FAILED, now, f"no heartbeat from the computing replica for {s.stale_s:g} s")
+                self._end(rec, FAILED, now, f"no heartbeat from the computing replica for {s.stale_s:g} s", lost=True)
 
     def drain_ended(self) -> List[Tuple[str, int, Outcome]]:
         """Runs that ended since the last call: (job id, run, outcome)."""
@@ -259,12 +259,12 @@ class JobRegistry:
             return None
         return rec
 
-    def _end(self, rec: JobRecord, state: str, now: float, detail: str = "") -> None:
+    def _end(self, rec: JobRecord, state: str, now: float, detail: str = "", lost: bool = False) -> None:
+        """End the current run; ``lost``: its replica died, so the requests
+        waiting on it start it again (its state still reads failed)."""
         rec.state = state
         rec.finished_time = rec.updated_time = now
-        # A failure without heartbeats is a lost run to waiting requests.
-        kind = LOST if state == FAILED and detail.startswith("no heartbeat") else state
-        outcome = Outcome(kind, rec.result if state == SUCCEEDED else None, detail)
+        outcome = Outcome(LOST if lost else state, rec.result if state == SUCCEEDED else None, detail)
         rec.ended = (rec.run, outcome)
         self._running.discard(rec.job_id)
         self._finished[rec.job_id] = None

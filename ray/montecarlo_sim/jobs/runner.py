@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Callable, Optional, Set
+from typing import Callable, Optional, Set, Tuple
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse, Response
@@ -92,30 +92,43 @@ class JobRunner:
         task.add_done_callback(self._runs.discard)
 
     async def _compute(self, board, req: SimulationRequest, run: int) -> None:
-        started = time.perf_counter()
+        target = RunTarget(board, req.job_id, run, self._settings.progress_s)
         try:
-            outcomes = await self._run_engine(board, req, run)
-            body = await asyncio.to_thread(_response_body, req, outcomes, started)
-            await board.finish.remote(req.job_id, run, body, outcomes.path_steps)
+            work, on_stop = self._launch(req, target)
+            # Heartbeats go on while the statistics are computed too.
+            body, path_steps = await _watch(target, work, on_stop, self._settings.heartbeat_s)
+            await board.finish.remote(req.job_id, run, body, path_steps)
         except RunCancelled:
             pass  # the board ended the run
         except Exception as exc:  # noqa: BLE001 - every failure ends the run
             # Ignored by the board when the run was cancelled meanwhile.
             await board.fail.remote(req.job_id, run, f"{type(exc).__name__}: {exc}")
 
-    async def _run_engine(self, board, req: SimulationRequest, run: int):
-        spec, seed, paths = to_spec(req), req.seed, req.simulation.paths
-        target = RunTarget(board, req.job_id, run, self._settings.progress_s)
-        stop = threading.Event()
+    def _launch(self, req: SimulationRequest, target: RunTarget):
+        """Start the work: a future of (response body, path-steps), and how to stop it."""
+        started = time.perf_counter()
+        spec, paths = to_spec(req), req.simulation.paths
         if len(chunk_plan(paths)) <= self._inline_max_chunks:
+            stop = threading.Event()
             observer = ProgressReporter(ThreadLink(target, stop), paths, target.interval_s)
-            work = asyncio.ensure_future(asyncio.to_thread(run_inline, spec, seed, paths, observer))
-            on_stop = stop.set
-        else:
-            refs = submit_tasks(spec, seed, paths, target=target)
-            work = asyncio.ensure_future(_gather(refs))
-            on_stop = lambda: cancel_tasks(refs)  # noqa: E731
-        return await _watch(target, work, on_stop, self._settings.heartbeat_s)
+            work = asyncio.ensure_future(asyncio.to_thread(_inline, req, spec, observer, started))
+            return work, stop.set
+        refs = submit_tasks(spec, req.seed, paths, target=target)
+        return asyncio.ensure_future(_fanned_out(req, refs, started)), lambda: cancel_tasks(refs)
+
+
+def _inline(req: SimulationRequest, spec, observer: ProgressReporter, started: float) -> Tuple[bytes, int]:
+    outcomes = run_inline(spec, req.seed, req.simulation.paths, observer)
+    return _response_body(req, outcomes, started), outcomes.path_steps
+
+
+async def _fanned_out(req: SimulationRequest, refs, started: float) -> Tuple[bytes, int]:
+    try:
+        outcomes = PathOutcomes.concat(list(await asyncio.gather(*refs)))
+    except BaseException:
+        cancel_tasks(refs)  # one task failed: the others are wasted work
+        raise
+    return await asyncio.to_thread(_response_body, req, outcomes, started), outcomes.path_steps
 
 
 def _response_body(req: SimulationRequest, outcomes: PathOutcomes, started: float) -> bytes:
@@ -129,10 +142,6 @@ def _release(board, job_id: str, claimed: asyncio.Future) -> None:
     claim = claimed.result()
     if claim.kind in (START, ATTACH):
         board.detach.remote(job_id, claim.run)
-
-
-async def _gather(refs) -> PathOutcomes:
-    return PathOutcomes.concat(list(await asyncio.gather(*refs)))
 
 
 async def _watch(target: RunTarget, work: asyncio.Future, on_stop: Callable[[], None], every_s: float):
