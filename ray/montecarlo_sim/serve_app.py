@@ -3,7 +3,8 @@
 Two applications, deployed by import path from serveConfigV2
 (ray/serve-config.yaml):
 - ``montecarlo_sim.serve_app:simulator_app``: deployment
-  ``MonteCarloSimulator``, FastAPI ingress, ``POST /simulate``; every route
+  ``MonteCarloSimulator``, FastAPI ingress, ``POST /simulate``,
+  ``GET /version``, ``GET``/``DELETE /jobs/{jobId}`` (``jobs/``); every route
   requires ``Authorization: Bearer <token>`` (montecarlo_sim.auth), and a
   replica refuses to start when token auth is on and no token is set;
 - ``montecarlo_sim.serve_app:health_app``: deployment ``HealthCheck``,
@@ -17,13 +18,12 @@ serve config overrides them (autoscaling, max_ongoing_requests, ...).
 The computation never runs on the replica's event loop: small requests run
 in a worker thread, large ones as Ray tasks whose refs are awaited. A request
 stays in flight for its whole computation, which is what Serve's autoscaler
-counts (target_ongoing_requests).
+counts (target_ongoing_requests). Runs are jobs shared by every replica
+(``jobs.runner``): a repeated request attaches to its job's run.
 """
 
 # No "from __future__ import annotations" here: FastAPI reads the endpoint
 # annotations at runtime to find the request body model.
-import asyncio
-import time
 from typing import Any, Dict
 
 from fastapi import Body, FastAPI
@@ -33,15 +33,15 @@ from starlette.responses import JSONResponse
 
 from . import ENGINE_VERSION
 from .auth import TokenSource
-from .engine import chunk_plan, run_inline
-from .fanout import INLINE_MAX_CHUNKS, run_tasks_async
+from .fanout import INLINE_MAX_CHUNKS
 from .http_auth import BearerAuthMiddleware
-from .request_mapping import to_spec
+from .jobs.http import jobs_router
+from .jobs.runner import JobRunner
 from .schema import SimulationRequest
-from .service import build_response
 
 simulator_api = FastAPI(title="montecarlo-sim simulator")
 simulator_api.add_middleware(BearerAuthMiddleware)
+simulator_api.include_router(jobs_router)
 
 
 @serve.deployment(
@@ -61,18 +61,11 @@ class MonteCarloSimulator:
         # Raises without a token when auth is on: the replica never starts,
         # so the application cannot run open by mistake.
         TokenSource.from_env()
-        self._inline_max_chunks = inline_max_chunks
+        self._jobs = JobRunner(inline_max_chunks)
 
     @simulator_api.post("/simulate")
     async def simulate(self, request: SimulationRequest = Body(...)) -> Dict[str, Any]:
-        started = time.perf_counter()
-        spec = to_spec(request)
-        paths = request.simulation.paths
-        if len(chunk_plan(paths)) <= self._inline_max_chunks:
-            outcomes = await asyncio.to_thread(run_inline, spec, request.seed, paths)
-        else:
-            outcomes = await run_tasks_async(spec, request.seed, paths)
-        return await asyncio.to_thread(build_response, request, outcomes, started)
+        return await self._jobs.simulate(request)
 
     @simulator_api.get("/version")
     async def version(self) -> Dict[str, Any]:

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional
 
 import pytest
 
@@ -78,8 +78,10 @@ def ray_cluster():
 
 
 @contextlib.contextmanager
-def local_serve(config: Optional[str] = None) -> Iterator[str]:
-    """Run ``python -m montecarlo_sim.local`` until the block ends; yields its URL."""
+def local_serve(config: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> Iterator[str]:
+    """Run ``python -m montecarlo_sim.local`` until the block ends; yields its URL.
+
+    ``env`` adds variables to its environment (Ray's workers inherit them)."""
     port = _free_port()
     temp_dir = _short_temp_dir()
     log_path = Path(temp_dir) / "local-serve.log"
@@ -92,8 +94,13 @@ def local_serve(config: Optional[str] = None) -> Iterator[str]:
     ]
     if config:
         cmd += ["--config", config]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMULATOR_")}
-    env.update(PYTHONPATH=str(RAY_DIR), PYTHONUNBUFFERED="1", SIMULATOR_TOKEN=SERVE_TOKEN)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SIMULATOR_")},
+        **(env or {}),
+        "PYTHONPATH": str(RAY_DIR),
+        "PYTHONUNBUFFERED": "1",
+        "SIMULATOR_TOKEN": SERVE_TOKEN,
+    }
     proc = subprocess.Popen(
         cmd, cwd=str(RAY_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

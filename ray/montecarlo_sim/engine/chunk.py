@@ -31,7 +31,7 @@ trading day count.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
@@ -48,10 +48,19 @@ TRADE_BLOCK = 32
 # depend on it (it changes which row receives which draw), so it is fixed.
 COMPACT_DIVISOR = 8
 
+# Called after every trade block and every day end with the fraction of the
+# chunk's days done and a function giving the path-steps made so far (as of
+# the start of the current day; exact at a day end). It may raise to stop the
+# chunk (cancellation). The count is a function because it costs O(rows):
+# an observer calls it only when it reports.
+BlockHook = Callable[[float, Callable[[], int]], None]
 
-def simulate_chunk(spec: SimulationSpec, seed: int, chunk_index: int, paths: int) -> PathOutcomes:
+
+def simulate_chunk(
+    spec: SimulationSpec, seed: int, chunk_index: int, paths: int, on_block: Optional[BlockHook] = None
+) -> PathOutcomes:
     """Outcomes of ``paths`` paths simulated with chunk ``chunk_index``'s stream."""
-    return _ChunkRun(spec, chunk_generator(seed, chunk_index), paths).run()
+    return _ChunkRun(spec, chunk_generator(seed, chunk_index), paths, on_block).run()
 
 
 def _accumulate(ufunc, mat: np.ndarray) -> None:
@@ -65,8 +74,13 @@ def _accumulate(ufunc, mat: np.ndarray) -> None:
 
 
 class _ChunkRun:
-    def __init__(self, spec: SimulationSpec, rng: np.random.Generator, n: int) -> None:
+    def __init__(
+        self, spec: SimulationSpec, rng: np.random.Generator, n: int, on_block: Optional[BlockHook] = None
+    ) -> None:
         self.spec = spec
+        self.on_block = on_block
+        # The day whose start the path-step count refers to.
+        self._steps_day = 1
         self.rng = rng
         self.rules = RuleSet(spec)
         self.out = PathOutcomes.empty(n)
@@ -138,9 +152,26 @@ class _ChunkRun:
         else:
             k = self.fixed_trades
         self._start_day()
+        self._steps_day = day
+        hook = self.on_block
+        days = int(self.spec.days)
         for j0 in range(0, k, TRADE_BLOCK):
-            self._block(day, j0, min(TRADE_BLOCK, k - j0))
+            kb = min(TRADE_BLOCK, k - j0)
+            self._block(day, j0, kb)
+            if hook is not None:
+                hook((day - 1 + (j0 + kb) / k) / days, self._steps_so_far)
         self._end_day(k)
+        self._steps_day = day + 1
+        if hook is not None:
+            hook(day / days, self._steps_so_far)
+
+    def _steps_so_far(self) -> int:
+        """Path-steps made before ``_steps_day``: ended paths' trades plus the
+        live rows' trades before that day (rows stopped for the day by StopDay
+        count from the day end)."""
+        live = np.flatnonzero(~np.isnan(self.bal))
+        done = int(self.out.trades.sum(dtype=np.int64))
+        return done + int(self._trades_before(live, self._steps_day).sum(dtype=np.int64))
 
     def _start_day(self) -> None:
         r = self.rules

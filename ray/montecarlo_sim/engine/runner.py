@@ -7,8 +7,9 @@ each chunk uses its own stream and the merge follows chunk order.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import Executor
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Protocol, Sequence, Tuple
 
 from .chunk import simulate_chunk
 from .outcome import PathOutcomes
@@ -18,9 +19,30 @@ from .streams import CHUNK_SIZE, chunk_plan
 Chunk = Tuple[int, int]
 
 
-def run_batch(spec: SimulationSpec, seed: int, chunks: Sequence[Chunk]) -> PathOutcomes:
+class RunObserver(Protocol):
+    """Watches a batch's chunks; any method may raise to stop the work."""
+
+    def chunk_progress(self, index: int, paths: int, fraction: float, steps) -> None:
+        """Chunk ``index`` (``paths`` paths) has ``fraction`` of its days done;
+        ``steps()`` gives its path-steps so far (see ``chunk.BlockHook``)."""
+
+    def chunk_done(self, index: int, paths: int, steps: int) -> None:
+        """Chunk ``index`` finished with exactly ``steps`` path-steps."""
+
+
+def run_batch(
+    spec: SimulationSpec, seed: int, chunks: Sequence[Chunk], observer: Optional[RunObserver] = None
+) -> PathOutcomes:
     """Simulate consecutive chunks ``(index, paths)`` and concatenate them."""
-    return PathOutcomes.concat([simulate_chunk(spec, seed, i, n) for i, n in chunks])
+    if observer is None:
+        return PathOutcomes.concat([simulate_chunk(spec, seed, i, n) for i, n in chunks])
+    parts = []
+    for i, n in chunks:
+        hook = functools.partial(observer.chunk_progress, i, n)
+        part = simulate_chunk(spec, seed, i, n, hook)
+        observer.chunk_done(i, n, part.path_steps)
+        parts.append(part)
+    return PathOutcomes.concat(parts)
 
 
 def batches(paths: int, chunks_per_batch: int, chunk_size: int = CHUNK_SIZE) -> List[List[Chunk]]:
@@ -31,9 +53,11 @@ def batches(paths: int, chunks_per_batch: int, chunk_size: int = CHUNK_SIZE) -> 
     return [plan[i : i + chunks_per_batch] for i in range(0, len(plan), chunks_per_batch)]
 
 
-def run_inline(spec: SimulationSpec, seed: int, paths: int) -> PathOutcomes:
+def run_inline(
+    spec: SimulationSpec, seed: int, paths: int, observer: Optional[RunObserver] = None
+) -> PathOutcomes:
     """All chunks, one after the other, in the calling thread."""
-    return run_batch(spec, seed, chunk_plan(paths))
+    return run_batch(spec, seed, chunk_plan(paths), observer)
 
 
 def run_with_executor(
