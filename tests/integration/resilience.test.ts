@@ -81,6 +81,12 @@ describe("resilience", { timeout: 600_000 }, () => {
     const { ns, spec } = await setUp("ray-down");
     const operator = await startOperator(operatorEnv(ns));
     try {
+      // A first run teaches the operator the engine version (kept through an
+      // outage), so the next one is recorded and submitted while Ray is down.
+      await apply(
+        simulation(ns, "warm", spec({ simulation: { paths: 1000, seed: seedBase + 7 } })),
+      );
+      await waitPhase(ns, "warm", "Succeeded");
       await stopPiece("ray");
       const downAt = Date.now();
       await apply(simulation(ns, "waits", spec({ simulation: { paths: 2000, seed: seedBase } })));
