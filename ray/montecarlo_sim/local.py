@@ -52,6 +52,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8000, help="HTTP port of the Serve proxy (127.0.0.1)")
     p.add_argument("--num-cpus", type=int, default=2, help="logical CPUs of the local Ray node")
     p.add_argument("--temp-dir", default=None, help="Ray temp/session dir (default: Ray's own)")
+    p.add_argument(
+        "--dashboard-port",
+        type=int,
+        default=None,
+        help="serve Ray's dashboard (and its Serve and Jobs REST APIs) on 127.0.0.1:PORT",
+    )
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="serveConfigV2 YAML to deploy")
     p.add_argument("--object-store-mb", type=int, default=512, help="object store size in MiB")
     p.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for readiness")
