@@ -39,7 +39,7 @@ export async function measureLongRun(
         ...fundedSpec(),
         platformRef: { name: platformName },
         trader: {
-          tradesPerDay: { mean: 3, distribution: "Fixed" },
+          tradesPerDay: { mean: 10, distribution: "Fixed" },
           parametric: { winRate: 0.5, averageWin: 10, averageLoss: 10 },
         },
         simulation: { paths: 1_000_000, horizonDays: 365, seed: Date.now() % 2 ** 40 },

@@ -17,6 +17,7 @@ the run's Ray tasks.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from typing import Callable, Optional, Set, Tuple
@@ -87,7 +88,14 @@ class JobRunner:
         return claim
 
     def _start(self, board, req: SimulationRequest, run: int) -> None:
-        task = asyncio.get_running_loop().create_task(self._compute(board, req, run))
+        # A fresh context: in an async actor Ray keeps the current task id in
+        # a context variable, so Ray tasks submitted under the request's
+        # context are its children, and a client disconnect (which cancels
+        # the request recursively) would cancel the run's tasks too. The run
+        # must outlive its requests: a repeated POST attaches to it.
+        task = asyncio.get_running_loop().create_task(
+            self._compute(board, req, run), context=contextvars.Context()
+        )
         self._runs.add(task)
         task.add_done_callback(self._runs.discard)
 
