@@ -22,7 +22,7 @@ import yaml
 from montecarlo_sim.engine import CHUNK_SIZE
 from montecarlo_sim.fanout import INLINE_MAX_CHUNKS
 
-from .conftest import local_serve
+from .conftest import AUTH, local_serve
 from .requests import funded_history, with_changes
 
 pytestmark = pytest.mark.serve
@@ -71,7 +71,7 @@ class Post:
 
         def run() -> None:
             try:
-                self.response = httpx.post(f"{url}/simulate", json=payload, timeout=timeout)
+                self.response = httpx.post(f"{url}/simulate", json=payload, headers=AUTH, timeout=timeout)
             except httpx.HTTPError as exc:
                 self.error = exc
             self.ended_at = time.monotonic()
@@ -89,7 +89,7 @@ class Post:
 
 
 def job(url: str, job_id: str) -> httpx.Response:
-    return httpx.get(f"{url}/jobs/{job_id}", timeout=TIMEOUT)
+    return httpx.get(f"{url}/jobs/{job_id}", headers=AUTH, timeout=TIMEOUT)
 
 
 def view(url: str, job_id: str) -> dict:
@@ -134,7 +134,7 @@ def story(url: str, job_id: str, paths: int, days: int) -> Dict[str, object]:
     b = second.wait() if second else None
     before = view(url, job_id)
     t = time.monotonic()
-    c = httpx.post(f"{url}/simulate", json=payload, timeout=TIMEOUT)
+    c = httpx.post(f"{url}/simulate", json=payload, headers=AUTH, timeout=TIMEOUT)
     return {
         "paths": paths, "views": views, "first": first, "a": a, "b": b, "before": before,
         "c": c, "c_s": time.monotonic() - t, "after": view(url, job_id),
@@ -215,7 +215,7 @@ def test_delete_stops_the_run_and_the_waiting_post_gets_410(url, paths, days):
     job_id = f"cancel-{paths}"
     post = Post(url, body(job_id, paths, days))
     started(url, job_id)
-    r = httpx.delete(f"{url}/jobs/{job_id}", timeout=TIMEOUT)
+    r = httpx.delete(f"{url}/jobs/{job_id}", headers=AUTH, timeout=TIMEOUT)
     cancelled_at = time.monotonic()
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "cancelled" and r.json()["pathsDone"] < paths
@@ -224,12 +224,12 @@ def test_delete_stops_the_run_and_the_waiting_post_gets_410(url, paths, days):
     assert answer.json() == {"detail": f"job {job_id} was cancelled"}
     assert_stops(url, job_id, cancelled_at)
     # Idempotent.
-    again = httpx.delete(f"{url}/jobs/{job_id}", timeout=TIMEOUT)
+    again = httpx.delete(f"{url}/jobs/{job_id}", headers=AUTH, timeout=TIMEOUT)
     assert again.status_code == 200 and again.json()["state"] == "cancelled"
 
 
 def test_unknown_jobs_are_404(url):
-    for r in (job(url, "never-seen"), httpx.delete(f"{url}/jobs/never-seen", timeout=TIMEOUT)):
+    for r in (job(url, "never-seen"), httpx.delete(f"{url}/jobs/never-seen", headers=AUTH, timeout=TIMEOUT)):
         assert r.status_code == 404
         assert r.json() == {"detail": "job never-seen not found"}
 
@@ -237,7 +237,7 @@ def test_unknown_jobs_are_404(url):
 def test_a_new_hash_cancels_the_old_run(url):
     old = Post(url, body("rehash", INLINE_PATHS, 200))
     started(url, "rehash")
-    new = httpx.post(f"{url}/simulate", json=body("rehash", 1_000, 5, seed=8), timeout=TIMEOUT)
+    new = httpx.post(f"{url}/simulate", json=body("rehash", 1_000, 5, seed=8), headers=AUTH, timeout=TIMEOUT)
     assert new.status_code == 200, new.text
     assert new.json()["meta"]["seed"] == 8
     assert old.wait().status_code == 410
@@ -254,7 +254,7 @@ def test_a_cut_request_is_resumed_by_attaching(url):
     started(url, "resumed")
     wait_for(cut.done, "the first POST to give up")
     assert isinstance(cut.error, httpx.ReadTimeout)
-    r = httpx.post(f"{url}/simulate", json=payload, timeout=TIMEOUT)
+    r = httpx.post(f"{url}/simulate", json=payload, headers=AUTH, timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     final = view(url, "resumed")
     assert final["state"] == "succeeded"
@@ -279,7 +279,7 @@ def test_many_short_runs_keep_the_records_bounded(url):
     """Runs last in this module: it fills the board past its cap."""
     ids = [f"short-{i}" for i in range(MAX_RECORDS * 2)]
     for job_id in ids:
-        r = httpx.post(f"{url}/simulate", json=body(job_id, 200, 3), timeout=TIMEOUT)
+        r = httpx.post(f"{url}/simulate", json=body(job_id, 200, 3), headers=AUTH, timeout=TIMEOUT)
         assert r.status_code == 200, r.text
     present = [job_id for job_id in ids if job(url, job_id).status_code == 200]
     assert ids[-1] in present and ids[0] not in present
