@@ -55,7 +55,7 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
       if (!response.ok || !parsed.success) {
         throw new Error(`GET /jobs/${jobId} answered HTTP ${response.status}`);
       }
-      return { ...parsed.data, startTime: new Date(parsed.data.startTime) };
+      return { ...parsed.data, startTime: new Date(parsed.data.startTime), observedAt: new Date() };
     },
 
     async cancel(endpoint, jobId) {

@@ -108,6 +108,8 @@ export interface JobProgress {
   readonly pathsTotal: number;
   /** When the simulator started the job. */
   readonly startTime: Date;
+  /** When this report was read: the estimate is made from it, not from each reconcile's clock. */
+  readonly observedAt: Date;
 }
 
 export interface SimulatorClient {

@@ -229,7 +229,7 @@ function submit(o: RunObservation): RunDecision {
  */
 function running(o: RunObservation, startedAt: Date | null): RunDecision {
   const left = deadlineLeftMs(o, startedAt);
-  const progress = o.execution?.progress ? progressOf(o.execution.progress, o.now) : undefined;
+  const progress = o.execution?.progress ? progressOf(o.execution.progress) : undefined;
   return {
     phase: "Running",
     reason: Reason.Running,
@@ -240,11 +240,15 @@ function running(o: RunObservation, startedAt: Date | null): RunDecision {
   };
 }
 
-/** Percent done, and the end at the rate so far (none before the first path is done). */
-export function progressOf(job: JobProgress, now: Date): Progress {
+/**
+ * Percent done, and the end at the rate so far (none before the first path
+ * is done), both from the report alone: a reconcile between two reports
+ * computes the same status and writes nothing.
+ */
+export function progressOf(job: JobProgress): Progress {
   const { pathsDone, pathsTotal } = job;
   const fraction = pathsTotal > 0 ? Math.min(1, pathsDone / pathsTotal) : 0;
-  const elapsedMs = Math.max(0, now.getTime() - job.startTime.getTime());
+  const elapsedMs = Math.max(0, job.observedAt.getTime() - job.startTime.getTime());
   const eta = fraction > 0 ? new Date(job.startTime.getTime() + elapsedMs / fraction) : undefined;
   return {
     percent: Math.floor(fraction * 100),

@@ -37,8 +37,10 @@ describe("progressOf", () => {
       },
     },
   ])("$name", ({ given, want }) => {
-    const now = new Date(start.getTime() + given.atS * 1000);
-    expect(progressOf({ state: "running", startTime: start, ...given }, now)).toEqual(want);
+    const observedAt = new Date(start.getTime() + given.atS * 1000);
+    const { pathsDone, pathsTotal } = given;
+    const job = { state: "running" as const, startTime: start, observedAt, pathsDone, pathsTotal };
+    expect(progressOf(job)).toEqual(want);
   });
 });
 
@@ -55,6 +57,7 @@ describe("progress in status", () => {
       pathsDone: 500,
       pathsTotal: 2000,
       startTime: new Date(h.clock.now.getTime() - 10_000),
+      observedAt: h.clock.now,
     });
     h.woken.length = 0;
     await sleep(PROGRESS_INTERVAL_MS * 3);
@@ -67,7 +70,8 @@ describe("progress in status", () => {
       pathsTotal: 2000,
     });
     expect(h.writer.statuses).toHaveLength(writes + 1);
-    await h.reconcile(key); // unchanged progress: no write
+    h.clock.now = new Date(h.clock.now.getTime() + 3_000);
+    await h.reconcile(key); // a later reconcile, same report: no write
     expect(h.writer.statuses).toHaveLength(writes + 1);
 
     h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
