@@ -194,4 +194,4 @@ def test_a_simulator_replica_refuses_to_start_without_a_token(monkeypatch):
     with pytest.raises(AuthConfigError, match="refusing to start"):
         replica_class()
     monkeypatch.setenv("SIMULATOR_TOKEN", "t")
-    assert replica_class()._inline_max_chunks > 0
+    assert replica_class()._jobs._inline_max_chunks > 0
