@@ -31,9 +31,6 @@ const reasonOf = async (ns: string, name: string) =>
     (c: { type: string }) => c.type === "Ready",
   )?.reason as string | undefined;
 
-const phaseOf = async (ns: string, name: string) =>
-  (await getJson(["get", "mcs", name, "-n", ns])).status?.phase as string | undefined;
-
 describe("platform limits", () => {
   let f: Fixture;
 
@@ -77,13 +74,19 @@ describe("platform limits", () => {
         maxRunning = Math.max(maxRunning, running);
         maxInFlight = Math.max(maxInFlight, inFlight ?? 0);
         samples++;
-        const phases = await Promise.all(names.map((n) => phaseOf(f.ns, n)));
+        const list = await getJson(["get", "mcs", "-n", f.ns]);
+        const phases = names.map(
+          (n) =>
+            list.items.find((s: { metadata: { name: string } }) => s.metadata.name === n)?.status
+              ?.phase,
+        );
         return phases.every((p) => p === "Succeeded");
       },
       240_000,
       20,
     );
-    expect(samples).toBeGreaterThan(20);
+    // Several samples per run (four runs of about a second or more each).
+    expect(samples).toBeGreaterThanOrEqual(8);
     expect(maxRunning).toBe(1);
     expect(maxInFlight).toBe(1);
     const rows = await rowsOf(f.ns);
@@ -93,7 +96,14 @@ describe("platform limits", () => {
   });
 
   it("defect 10: waiting for a slot does not count against activeDeadlineSeconds", async () => {
-    await apply(simulation(f.ns, "hog", slowSpec(f.platformName)));
+    // 1,000,000 paths: seconds of engine time even on an idle machine, longer than patient's deadline.
+    await apply(
+      simulation(
+        f.ns,
+        "hog",
+        slowSpec(f.platformName, { simulation: { paths: 1_000_000, horizonDays: 60, seed: 11 } }),
+      ),
+    );
     await waitRunningRow(f.ns, "hog");
     await apply(
       simulation(f.ns, "patient", quickSpec(f.platformName, { activeDeadlineSeconds: 2 })),
