@@ -1,6 +1,7 @@
 // The narrow ports the simulation reconciler talks through. Adapters in
 // src/adapters implement them for Prisma, Ray Serve and Kubernetes; tests
 // use in-memory fakes.
+import type { SimulationObject } from "../../api/objects.ts";
 import type { SimulationStatus } from "../../api/simulation.ts";
 import { TerminalError, TransientError } from "../../runtime/errors.ts";
 import type { EngineRequest } from "./engine-request.ts";
@@ -141,4 +142,10 @@ export interface SimulationWriter {
   /** Deletes the object if it still has this uid; gone already is fine. */
   deleteObject(ref: SimulationRef): Promise<void>;
   recordEvent(ref: SimulationRef, event: KubeEvent): Promise<void>;
+}
+
+/** Reads an object from the API server, for what the informer's cache leaves out. */
+export interface SimulationReader {
+  /** The object as stored now; undefined when it no longer exists. */
+  get(namespace: string, name: string): Promise<SimulationObject | undefined>;
 }
