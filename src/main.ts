@@ -23,8 +23,7 @@ import type { Informer } from "./runtime/informer.ts";
 import { createKubeRequester } from "./runtime/kube-request.ts";
 import { createLeaderElector } from "./runtime/leader-election.ts";
 import { kubeLeaseLock } from "./runtime/lease-lock.ts";
-import { createRegistry } from "./runtime/metrics.ts";
-import { registerProcessMetrics } from "./runtime/process-metrics.ts";
+import { createMetricsRegistry } from "./runtime/metrics.ts";
 
 const config = loadConfig(process.env);
 // No pino `name`: each reconcile's child logger binds the object's `name`.
@@ -42,8 +41,7 @@ if (config.MIGRATE_ON_START) {
   }
 }
 
-const registry = createRegistry();
-registerProcessMetrics(registry);
+const registry = createMetricsRegistry();
 const controllerMetrics = createControllerMetrics(registry);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();

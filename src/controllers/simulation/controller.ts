@@ -2,6 +2,7 @@
 // and platforms, the work queue, and the in-memory executions.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { createSimulationReader } from "../../adapters/simulation-reader.ts";
 import { createSimulationWriter } from "../../adapters/simulation-writer.ts";
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
@@ -11,7 +12,6 @@ import { createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
 import { createInformer, type Informer } from "../../runtime/informer.ts";
 import type { KubeRequester } from "../../runtime/kube-request.ts";
-import type { Registry } from "../../runtime/metrics.ts";
 import { simulationCacheTransform } from "./cache-transform.ts";
 import { Executions } from "./executions.ts";
 import { createSimulationMetrics } from "./metrics.ts";

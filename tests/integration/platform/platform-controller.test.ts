@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PlatformStatus } from "../../../src/api/platform.ts";
@@ -20,7 +21,7 @@ import { sha256 } from "../../../src/controllers/platform/decide.ts";
 import type { RayServiceObject } from "../../../src/controllers/platform/objects.ts";
 import { createControllerMetrics } from "../../../src/runtime/controller-metrics.ts";
 import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
+import { seriesValue } from "../../fixtures/metric-value.ts";
 import { waitFor } from "../harness.ts";
 import { readWithRayServe } from "./ray-schema.ts";
 
@@ -60,7 +61,7 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 const RUN = randomBytes(3).toString("hex");
 const LABEL = "montecarlo.vatic.io/test-run";
 const ns = `platform-it-${RUN}`;
-const registry = createRegistry();
+const registry = new Registry();
 const controllerMetrics = createControllerMetrics(registry);
 const platformNames: string[] = [];
 let controller: PlatformController;
@@ -181,7 +182,10 @@ async function apiserverWrites(resource: string, subresource = ""): Promise<numb
 }
 
 const successfulReconciles = () =>
-  controllerMetrics.reconcileTotal.get({ controller: "montecarloplatform", result: "success" });
+  seriesValue(controllerMetrics.reconcileTotal, {
+    controller: "montecarloplatform",
+    result: "success",
+  });
 
 beforeAll(async () => {
   // The CRD as generated from src/api (status.applied may have grown since the stack started).
@@ -299,10 +303,10 @@ describe("platform controller on the local control plane", () => {
       rayServices: await apiserverWrites("rayservices"),
       status: await apiserverWrites("montecarloplatforms", "status"),
     };
-    const reconciles = successfulReconciles();
+    const reconciles = await successfulReconciles();
     await new Promise((r) => setTimeout(r, 3 * RESYNC_MS + 500));
 
-    expect(successfulReconciles()).toBeGreaterThanOrEqual(reconciles + 3);
+    expect(await successfulReconciles()).toBeGreaterThanOrEqual(reconciles + 3);
     expect((await getRayService(rs)).metadata.resourceVersion).toBe(rsVersion);
     expect((await getPlatform(name)).metadata.resourceVersion).toBe(platformVersion);
     expect({

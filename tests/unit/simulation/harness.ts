@@ -4,12 +4,12 @@
 // cache transform applied). A status the reconciler writes is handed back on
 // both, as the API server and the informer would.
 import pino from "pino";
+import { Registry } from "prom-client";
 import type { PlatformObject, SimulationObject } from "../../../src/api/objects.ts";
 import { simulationCacheTransform } from "../../../src/controllers/simulation/cache-transform.ts";
 import { Executions } from "../../../src/controllers/simulation/executions.ts";
 import { createSimulationMetrics } from "../../../src/controllers/simulation/metrics.ts";
 import { createSimulationReconciler } from "../../../src/controllers/simulation/reconciler.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
 import { FakeReader, FakeSimulator, FakeStore, FakeWriter } from "./fakes.ts";
 import { NOW, platformObject, simulation } from "./observations.ts";
 
@@ -79,7 +79,7 @@ export function harness(limits: object = {}) {
     reader,
     writer,
     executions,
-    metrics: createSimulationMetrics(createRegistry()),
+    metrics: createSimulationMetrics(new Registry()),
     now: () => clock.now,
     random: () => 0,
     finalizerGraceMs: FINALIZER_GRACE_MS,
