@@ -63,6 +63,7 @@ export function createEventRecorder(
         lastTimestamp: time,
         count: 1,
       },
+      ignoreResponse: true,
     });
   };
 }

@@ -1,9 +1,9 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay } from "./backoff.ts";
 import type { CacheTransform } from "./cache-transform.ts";
 import { type Clock, realClock, sleep, type TimerHandle } from "./clock.ts";
 import { httpStatusOf } from "./errors.ts";
+import type { KubeConfig } from "./kube-config.ts";
 import { type KubeListWatcherOptions, kubeListWatcher, type ListWatcher } from "./list-watch.ts";
 import { type CacheChange, ObjectCache } from "./object-cache.ts";
 import type { ObjectMetaLike } from "./object-key.ts";

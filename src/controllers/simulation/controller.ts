@@ -1,6 +1,6 @@
 // Wires the simulation reconciler to the runtime: informers on simulations
 // and platforms, the work queue, and the in-memory executions.
-import type { KubeConfig } from "@kubernetes/client-node";
+
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createSimulationReader } from "../../adapters/simulation-reader.ts";
@@ -11,6 +11,7 @@ import { withoutBookkeeping } from "../../runtime/cache-transform.ts";
 import { createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
 import { createInformer, type Informer } from "../../runtime/informer.ts";
+import type { KubeConfig } from "../../runtime/kube-config.ts";
 import type { KubeRequester } from "../../runtime/kube-request.ts";
 import { simulationCacheTransform } from "./cache-transform.ts";
 import { Executions } from "./executions.ts";

@@ -54,8 +54,8 @@ export interface ActiveRun {
 export interface SimulationStore {
   /** Every row of the object, all generations. */
   runsOf(uid: string): Promise<RunRow[]>;
-  /** The row of (uid, generation), created if absent; safe to call again. */
-  createRun(run: NewRun): Promise<RunRow>;
+  /** Creates the row of (uid, generation) unless it exists; safe to call again. */
+  createRun(run: NewRun): Promise<void>;
   /** The newest completed row of another run with the same request hash, if any. */
   findReusable(requestHash: string, excludeId: string): Promise<RunRow | undefined>;
   /** An execution starts: attempts + 1, status running, startedAt as given (decide keeps the first). */

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +19,7 @@ import {
 import { sha256 } from "../../../src/controllers/platform/decide.ts";
 import type { RayServiceObject } from "../../../src/controllers/platform/objects.ts";
 import { createControllerMetrics } from "../../../src/runtime/controller-metrics.ts";
+import { KubeConfig } from "../../../src/runtime/kube-config.ts";
 import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
 import { seriesValue } from "../../fixtures/metric-value.ts";
 import { waitFor } from "../harness.ts";

@@ -72,7 +72,7 @@ export class FakeStore implements SimulationStore {
   async createRun(run: NewRun) {
     await this.#enter("createRun");
     const found = this.rows.find((r) => r.uid === run.uid && r.generation === run.generation);
-    if (found) return found;
+    if (found) return;
     const row: FakeRow = {
       id: run.id,
       uid: run.uid,
@@ -94,7 +94,6 @@ export class FakeStore implements SimulationStore {
     };
     this.rows.push(row);
     this.onChange();
-    return row;
   }
   async findReusable(requestHash: string, excludeId: string) {
     await this.#enter("findReusable");
