@@ -38,10 +38,10 @@ export class KubeConfig {
   /** KUBECONFIG (its first file), else ~/.kube/config, else the pod's service account. */
   loadFromDefault(env: NodeJS.ProcessEnv = process.env): void {
     const file = env.KUBECONFIG?.split(":").find((f) => f !== "");
-    if (file) return this.loadFromFile(file);
     const home = join(env.HOME ?? homedir(), ".kube", "config");
-    if (existsSync(home)) return this.loadFromFile(home);
-    this.loadFromCluster(env);
+    if (file) this.loadFromFile(file);
+    else if (existsSync(home)) this.loadFromFile(home);
+    else this.loadFromCluster(env);
   }
 
   loadFromFile(file: string): void {

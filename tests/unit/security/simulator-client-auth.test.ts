@@ -138,7 +138,12 @@ describe("token files in a running operator", () => {
     const current = file("cached-current", "one");
     let reads = 0;
     const counted = simulatorCredentials({ SIMULATOR_TOKEN_FILE: current });
-    const credentials = { tokens: () => (reads++, counted!.tokens()) };
+    const credentials = {
+      tokens: () => {
+        reads++;
+        return counted!.tokens();
+      },
+    };
     let accepted = "one";
     const simulator = fakeSimulator([]);
     const seen: (string | null)[] = [];
