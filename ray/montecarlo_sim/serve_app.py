@@ -29,16 +29,16 @@ from typing import Any, Dict
 from fastapi import Body, FastAPI
 from ray import serve
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from . import ENGINE_VERSION
 from .auth import TokenSource
-from .engine import chunk_plan, run_inline
+from .engine import chunk_plan
 from .fanout import INLINE_MAX_CHUNKS, run_tasks_async
 from .http_auth import BearerAuthMiddleware
 from .request_mapping import to_spec
 from .schema import SimulationRequest
-from .service import build_response
+from .service import response_json, simulate_inline_json
 
 simulator_api = FastAPI(title="montecarlo-sim simulator")
 simulator_api.add_middleware(BearerAuthMiddleware)
@@ -63,16 +63,16 @@ class MonteCarloSimulator:
         TokenSource.from_env()
         self._inline_max_chunks = inline_max_chunks
 
-    @simulator_api.post("/simulate")
-    async def simulate(self, request: SimulationRequest = Body(...)) -> Dict[str, Any]:
+    @simulator_api.post("/simulate", response_class=Response)
+    async def simulate(self, request: SimulationRequest = Body(...)) -> Response:
         started = time.perf_counter()
-        spec = to_spec(request)
         paths = request.simulation.paths
         if len(chunk_plan(paths)) <= self._inline_max_chunks:
-            outcomes = await asyncio.to_thread(run_inline, spec, request.seed, paths)
+            body = await asyncio.to_thread(simulate_inline_json, request, started)
         else:
-            outcomes = await run_tasks_async(spec, request.seed, paths)
-        return await asyncio.to_thread(build_response, request, outcomes, started)
+            outcomes = await run_tasks_async(to_spec(request), request.seed, paths)
+            body = await asyncio.to_thread(response_json, request, outcomes, started)
+        return Response(body, media_type="application/json")
 
     @simulator_api.get("/version")
     async def version(self) -> Dict[str, Any]:

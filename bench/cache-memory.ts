@@ -1,0 +1,108 @@
+// Heap and resident memory of an operator holding N simulations in its
+// informer cache, half of them with a long trader history, under the
+// Deployment's Node options. The simulations name a platform that does not
+// exist: each is reconciled once (Pending PlatformNotFound) and then only
+// cached.
+import { assessmentSpec, historySpec } from "../tests/fixtures/simulations.ts";
+import {
+  createNamespace,
+  type OperatorProcess,
+  simulation,
+  startOperator,
+  unique,
+} from "../tests/integration/harness.ts";
+import type { DeploymentSettings } from "./deployment.ts";
+import { watchPhases } from "./phases.ts";
+
+export interface MemorySample {
+  readonly heapMiB: number;
+  readonly rssMiB: number;
+}
+
+export interface CacheMemoryOptions {
+  readonly cached: number;
+  readonly historyEntries: number;
+  readonly settings: DeploymentSettings;
+  readonly kubeConfig: Parameters<typeof watchPhases>[0];
+  readonly post: (path: string, body: object) => Promise<unknown>;
+  readonly inParallel: <T>(items: T[], fn: (item: T) => Promise<unknown>) => Promise<void>;
+}
+
+/**
+ * The least heap in use and the last resident size over a few seconds: the
+ * heap figure includes garbage until a collection, and an idle process
+ * collects within seconds.
+ */
+export async function memoryOf(operator: OperatorProcess, samples = 8): Promise<MemorySample> {
+  let heapMiB = Number.POSITIVE_INFINITY;
+  let rssMiB = 0;
+  for (let i = 0; i < samples; i++) {
+    const text = await operator.metrics();
+    const mib = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1]) / 2 ** 20;
+    heapMiB = Math.min(heapMiB, mib("nodejs_heap_size_used_bytes"));
+    rssMiB = mib("process_resident_memory_bytes");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return { heapMiB, rssMiB };
+}
+
+/** `work`, unless the operator exits first (a lost lease, a heap exhausted). */
+export function untilOrExit<T>(
+  operator: OperatorProcess,
+  work: Promise<T>,
+  progress: () => string,
+): Promise<T> {
+  let onExit: ((code: number | null) => void) | undefined;
+  const exited = new Promise<never>((_, reject) => {
+    onExit = (code) =>
+      reject(
+        new Error(`the operator exited (code ${code}) with ${progress()}; log ${operator.logFile}`),
+      );
+    if (operator.child.exitCode !== null) onExit(operator.child.exitCode);
+    else operator.child.once("exit", onExit);
+  });
+  return Promise.race([work, exited]).finally(() => {
+    if (onExit) operator.child.off("exit", onExit);
+  });
+}
+
+export async function measureCacheMemory(options: CacheMemoryOptions) {
+  const { cached, historyEntries, settings } = options;
+  const ns = await createNamespace("bench-cache");
+  const operator = await startOperator({
+    POD_NAME: unique("bench-cache-op"),
+    NODE_OPTIONS: settings.nodeOptions,
+    WATCH_NAMESPACE: ns,
+    LEADER_ELECTION_NAMESPACE: ns,
+    CONTROLLERS: "simulation",
+    LOG_LEVEL: "warn",
+  });
+  const phases = await watchPhases(options.kubeConfig, ns);
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const empty = await memoryOf(operator);
+    const absent = { platformRef: { name: "absent" } };
+    const names = Array.from({ length: cached }, (_, i) => i);
+    await options.inParallel(names, (i) =>
+      options.post(
+        `/apis/montecarlo.vatic.io/v1alpha1/namespaces/${ns}/montecarlosimulations`,
+        simulation(ns, `cached-${i}`, {
+          ...(i % 2 === 0 ? historySpec(historyEntries) : assessmentSpec()),
+          ...absent,
+        }),
+      ),
+    );
+    await untilOrExit(
+      operator,
+      phases.until("Pending", cached, 1_800_000),
+      () => `${phases.count("Pending")} of ${cached} simulations reconciled`,
+    );
+    await new Promise((r) => setTimeout(r, 5000));
+    const full = await memoryOf(operator);
+    return { empty, full, withHistory: Math.ceil(cached / 2) };
+  } finally {
+    await phases.stop();
+    await operator.stop();
+  }
+}
