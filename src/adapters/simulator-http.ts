@@ -3,12 +3,13 @@
 // refused (401/403) during a rotation (docs/security.md). The tokens are
 // read again when both are refused, and at least every 10 s. Plus the small
 // helpers that read the simulator's answers.
+import type { HttpFetch, HttpInit, HttpResponse } from "./http-fetch.ts";
 import type { SimulatorCredentials } from "./simulator-credentials.ts";
 
 /** The simulator refused the token: try the next one, if there is one. */
 export const REFUSED = new Set([401, 403]);
 
-export type AuthorizedFetch = (url: string, init: RequestInit) => Promise<Response>;
+export type AuthorizedFetch = (url: string, init: HttpInit) => Promise<HttpResponse>;
 
 // Reading the two token files costs more CPU than the rest of a small
 // request's handling (docs/performance.md): the tokens are kept this long,
@@ -16,7 +17,7 @@ export type AuthorizedFetch = (url: string, init: RequestInit) => Promise<Respon
 const TOKEN_TTL_MS = 10_000;
 
 export function authorizedFetch(
-  http: typeof fetch,
+  http: HttpFetch,
   credentials: SimulatorCredentials | undefined,
   now: () => number = Date.now,
 ): AuthorizedFetch {
@@ -42,22 +43,21 @@ export function authorizedFetch(
 }
 
 async function tryTokens(
-  http: typeof fetch,
+  http: HttpFetch,
   url: string,
-  init: RequestInit,
+  init: HttpInit,
   tokens: readonly (string | undefined)[],
-): Promise<Response> {
-  let response: Response | undefined;
+): Promise<HttpResponse> {
+  let response: HttpResponse | undefined;
   for (const token of tokens) {
     // A refused token was stopped before the request was read: nothing ran.
     await response?.body?.cancel();
     init.signal?.throwIfAborted();
-    const headers = new Headers(init.headers);
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    response = await http(url, { ...init, headers });
+    const headers = token ? { ...init.headers, authorization: `Bearer ${token}` } : init.headers;
+    response = await http(url, { ...init, ...(headers ? { headers } : {}) });
     if (!REFUSED.has(response.status)) break;
   }
-  return response as Response;
+  return response as HttpResponse;
 }
 
 export function safeJson(text: string): unknown {
