@@ -15,8 +15,12 @@ import type { DeploymentSettings } from "./deployment.ts";
 import { watchPhases } from "./phases.ts";
 
 export interface MemorySample {
+  /** V8 heap in use (the least of the samples). */
   readonly heapMiB: number;
   readonly rssMiB: number;
+  /** V8 heap reserved, and memory outside it (buffers), at the last sample. */
+  readonly heapTotalMiB: number;
+  readonly externalMiB: number;
 }
 
 export interface CacheMemoryOptions {
@@ -35,16 +39,21 @@ export interface CacheMemoryOptions {
  */
 export async function memoryOf(operator: OperatorProcess, samples = 8): Promise<MemorySample> {
   let heapMiB = Number.POSITIVE_INFINITY;
-  let rssMiB = 0;
+  let last: MemorySample = { heapMiB: 0, rssMiB: 0, heapTotalMiB: 0, externalMiB: 0 };
   for (let i = 0; i < samples; i++) {
     const text = await operator.metrics();
     const mib = (name: string) =>
       Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1]) / 2 ** 20;
     heapMiB = Math.min(heapMiB, mib("nodejs_heap_size_used_bytes"));
-    rssMiB = mib("process_resident_memory_bytes");
+    last = {
+      heapMiB,
+      rssMiB: mib("process_resident_memory_bytes"),
+      heapTotalMiB: mib("nodejs_heap_size_total_bytes"),
+      externalMiB: mib("nodejs_external_memory_bytes"),
+    };
     await new Promise((r) => setTimeout(r, 1000));
   }
-  return { heapMiB, rssMiB };
+  return last;
 }
 
 /** `work`, unless the operator exits first (a lost lease, a heap exhausted). */

@@ -45,6 +45,9 @@ const { values } = parseArgs({
     "only-waiters": { type: "boolean", default: false },
     "skip-cache": { type: "boolean", default: false },
     "skip-waiters": { type: "boolean", default: false },
+    "only-cache": { type: "boolean", default: false },
+    /** Instead of the Deployment's (to compare V8 flags). */
+    "node-options": { type: "string" },
     "cpu-prof": { type: "string" },
   },
 });
@@ -57,7 +60,11 @@ const kc = new KubeConfig();
 kc.loadFromFile(stack.kubeconfig);
 const request = createKubeRequester(kc);
 const post = (path: string, body: object) => request({ method: "POST", path, body });
-const settings = deploymentSettings();
+const deployment = deploymentSettings();
+const settings =
+  values["node-options"] === undefined
+    ? deployment
+    : { ...deployment, nodeOptions: values["node-options"] };
 
 async function inParallel<T>(items: T[], fn: (item: T) => Promise<unknown>) {
   let next = 0;
@@ -110,6 +117,7 @@ async function endToEnd(ns: string, platformName: string, operator: OperatorProc
 
 async function main() {
   if (values["only-waiters"]) return waitersReport();
+  if (values["only-cache"]) return void (await cacheReport());
   const ns = await createNamespace("bench");
   const platformName = unique("bench");
   await apply(

@@ -80,6 +80,9 @@ export function printCache(c: CacheFigures): void {
     `  heap used ${c.empty.heapMiB.toFixed(1)} -> ${c.full.heapMiB.toFixed(1)} MiB (${heapKiB.toFixed(2)} KiB each); RSS ${c.empty.rssMiB.toFixed(0)} -> ${c.full.rssMiB.toFixed(0)} MiB (${rssKiB.toFixed(2)} KiB each)`,
   );
   console.log(
+    `  V8 heap reserved ${c.empty.heapTotalMiB.toFixed(0)} -> ${c.full.heapTotalMiB.toFixed(0)} MiB, external ${c.empty.externalMiB.toFixed(0)} -> ${c.full.externalMiB.toFixed(0)} MiB`,
+  );
+  console.log(
     `  simulations that fit the Deployment's ${c.settings.memoryLimitMiB} MiB limit and ${c.settings.oldSpaceMiB} MiB old space, at these rates: ~${fit}`,
   );
 }

@@ -38,3 +38,16 @@ export function simulationCacheTransform(sim: SimulationObject): SimulationObjec
 export function isStripped(sim: SimulationObject): boolean {
   return sim.metadata.annotations?.[CACHED_WITHOUT_ANNOTATION] !== undefined;
 }
+
+/**
+ * The spec to admit: a stripped copy's history stands in as one trade. Used
+ * only when no run can start (no usable platform): the outcome is then a
+ * refusal either way, and an invalid history (which the CRD schema already
+ * refuses at the API server) is reported once the platform is there and the
+ * full object is read.
+ */
+export function specForAdmission(sim: SimulationObject): unknown {
+  if (!isStripped(sim)) return sim.spec;
+  const spec = sim.spec as HistorySpec;
+  return { ...spec, trader: { ...spec.trader, history: { ...spec.trader?.history, pnl: [0] } } };
+}

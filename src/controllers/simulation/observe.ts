@@ -2,13 +2,14 @@
 // value. Reads the database only for a simulation that is neither finished,
 // refused, nor still in line for a slot on a full platform; reads the full
 // object from the API server only when its cached copy left part of the spec
-// out and the simulation is neither finished nor in line. It resolves to a
+// out, the simulation is neither finished nor in line, and its platform is
+// usable. It resolves to a
 // function that reads the in-memory executions: the caller calls it after its
 // own await, in the same synchronous stretch as decide() and apply()'s
 // reserve, so no other reconcile can take a slot in between.
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
 import { type Admitted, admit, parsePlatform } from "./admit.ts";
-import { isStripped } from "./cache-transform.ts";
+import { isStripped, specForAdmission } from "./cache-transform.ts";
 import { isActive, type Observation } from "./decide.ts";
 import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
 import type { Executions } from "./executions.ts";
@@ -53,9 +54,12 @@ export async function observe(
   ) {
     return () => ({ ...base(cached), kind: "waiting" });
   }
-  const sim = isStripped(cached) ? await fullObject(deps.reader, cached) : cached;
+  // Without a usable platform the run cannot start whatever the history
+  // holds: the cached spec is judged as it is, and nothing is read.
+  const needsFull = isStripped(cached) && limit !== undefined;
+  const sim = needsFull ? await fullObject(deps.reader, cached) : cached;
   if (!sim) return () => ({ ...base(cached), kind: "outdated" });
-  const admission = admit(sim.spec, platformObject);
+  const admission = admit(specForAdmission(sim), platformObject);
   if (!admission.admitted) {
     return () => ({
       ...base(sim),

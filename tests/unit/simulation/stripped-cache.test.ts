@@ -70,4 +70,21 @@ describe("a simulation cached without its history", () => {
     expect(h.reader.gets).toHaveLength(gets);
     expect(h.store.calls).toEqual([]);
   });
+
+  it("is judged on its cached spec, with no GET, while its platform is missing", async () => {
+    const h = harness();
+    h.platform = undefined;
+    const key = h.add("hist", { spec: historySpec(ENTRIES) });
+    await h.reconcile(key);
+    await h.reconcile(key);
+    expect(h.status(key)?.conditions?.find((c) => c.type === "Ready")?.reason).toBe(
+      "PlatformNotFound",
+    );
+    const spec = historySpec(5);
+    const bad = h.add("bad", { spec: { ...spec, account: { initialBalance: -1 } } });
+    await h.reconcile(bad);
+    expect(h.status(bad)?.phase).toBe("Failed");
+    expect(h.status(bad)?.conditions?.find((c) => c.type === "Ready")?.reason).toBe("InvalidSpec");
+    expect(h.reader.gets).toEqual([]);
+  });
 });
