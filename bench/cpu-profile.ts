@@ -15,6 +15,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -33,6 +34,51 @@ export function groupOf(frame: CallFrame): string {
   if (source) return source[1]!;
   if (url.startsWith("node:")) return url.split("/").slice(0, 2).join("/");
   return url;
+}
+
+// Areas a reader can act on, by the first frame up the stack that belongs to
+// one: a socket write counts for the database when pg made it.
+const AREAS: [RegExp, string][] = [
+  [
+    /^(@prisma\/|pg|wasm:|src\/adapters\/(simulation-store|prisma|database-errors))/,
+    "database (Prisma, pg)",
+  ],
+  [
+    /^(@kubernetes\/|src\/runtime\/(kube-|list-watch)|src\/adapters\/(simulation-writer|simulation-reader|events))/,
+    "Kubernetes API client",
+  ],
+  [/^src\/adapters\/(simulator-|http-fetch)/, "simulator client"],
+  [/^node:internal\/deps/, "fetch (undici)"],
+  [/^node:(_http_|https|internal\/http)/, "node:http"],
+  [/^(zod|src\/api\/)/, "validation (zod) and API helpers"],
+  [/^(pino|sonic-boom)/, "logging"],
+  [/^(prom-client|src\/runtime\/(controller-)?metrics)/, "metrics"],
+  [/^(src\/controllers\/|src\/runtime\/)/, "controller logic (decide, queue, informer)"],
+  [/^node:internal\/modules/, "start-up (module loading)"],
+  [/^\(garbage collector\)$/, "garbage collection"],
+  [/^\(program\)$/, "V8 (program)"],
+];
+
+/** Self time by area, each node's time given to the first area up its stack. */
+export function byArea(profile: CpuProfile): [string, number][] {
+  const parent = new Map<number, number>();
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const areaOf = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const group = groupOf(nodes.get(at)!.callFrame);
+      const area = AREAS.find(([re]) => re.test(group));
+      if (area) return area[1];
+    }
+    return "other (Node.js internals)";
+  };
+  const times = new Map<string, number>();
+  for (const [id, us] of selfTimes(profile)) {
+    if (groupOf(nodes.get(id)!.callFrame) === "(idle)") continue;
+    const area = areaOf(id);
+    times.set(area, (times.get(area) ?? 0) + us);
+  }
+  return [...times].sort((a, b) => b[1] - a[1]);
 }
 
 function selfTimes(profile: CpuProfile): Map<number, number> {
@@ -77,6 +123,8 @@ function main() {
   console.log(
     `busy (not idle): ${(busy / 1000).toFixed(0)} ms${per ? ` over ${per} simulations` : ""}`,
   );
+  console.log("by area (self time, given to the first area up the stack):");
+  for (const [area, us] of byArea(profile)) console.log(line(area, us));
   console.log("by group (self time):");
   for (const [group, us] of byGroup) if (group !== "(idle)") console.log(line(group, us));
   console.log(`top ${values.functions} functions (self time):`);

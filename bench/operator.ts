@@ -165,7 +165,6 @@ async function cacheReport() {
     settings,
     kubeConfig: kc,
     post,
-    inParallel,
   });
   const figures = { cached, historyEntries, settings, ...result };
   printCache(figures);

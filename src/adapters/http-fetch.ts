@@ -1,8 +1,8 @@
 // The part of fetch the simulator client uses, over node:http(s) with
-// keep-alive pools. Global fetch (undici) costs about 18 MiB of resident
-// memory once loaded and a share of every request's CPU in web streams and
-// abort signals (docs/performance.md); tests pass a real fetch, whose
-// Request and Response fit these types.
+// keep-alive pools: global fetch (undici) spends a share of every request's
+// CPU on web streams, Request/Response objects and abort signals
+// (docs/performance.md). Tests pass a real fetch, whose Request and Response
+// fit these types.
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 
