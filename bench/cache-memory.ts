@@ -55,7 +55,8 @@ export async function memoryOf(operator: OperatorProcess, samples = 8): Promise<
   return last;
 }
 
-async function inParallel<T>(n: number, items: T[], fn: (item: T) => Promise<unknown>) {
+/** Calls fn on every item, `n` at a time. */
+export async function inParallel<T>(n: number, items: T[], fn: (item: T) => Promise<unknown>) {
   let next = 0;
   await Promise.all(
     Array.from({ length: n }, async () => {

@@ -27,7 +27,7 @@ import {
   startOperator,
   unique,
 } from "../tests/integration/harness.ts";
-import { measureCacheMemory, untilOrExit } from "./cache-memory.ts";
+import { inParallel as inParallelBy, measureCacheMemory, untilOrExit } from "./cache-memory.ts";
 import { deploymentSettings } from "./deployment.ts";
 import { rowsOf, watchPhases } from "./phases.ts";
 import { cpuDelta, cpuSeconds, stackComponents } from "./proc-cpu.ts";
@@ -66,14 +66,8 @@ const settings =
     ? deployment
     : { ...deployment, nodeOptions: values["node-options"] };
 
-async function inParallel<T>(items: T[], fn: (item: T) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
+const inParallel = <T>(items: T[], fn: (item: T) => Promise<unknown>) =>
+  inParallelBy(CONCURRENCY, items, fn);
 
 async function rawWriteRate(ns: string): Promise<number> {
   const names = Array.from({ length: RAW_WRITES }, (_, i) => `cm-${i}`);
