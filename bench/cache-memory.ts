@@ -55,6 +55,23 @@ export async function memoryOf(operator: OperatorProcess, samples = 8): Promise<
   return last;
 }
 
+/**
+ * Waits (up to 90 s) until the resident set stops shrinking: after a burst
+ * V8 keeps the heap it grew for the garbage, and gives it back when idle.
+ */
+async function settled(operator: OperatorProcess): Promise<void> {
+  const rss = async () =>
+    Number(/^process_resident_memory_bytes (\S+)/m.exec(await operator.metrics())?.[1]);
+  let last = await rss();
+  let steady = 0;
+  for (let waited = 0; waited < 90_000 && steady < 3; waited += 3000) {
+    await new Promise((r) => setTimeout(r, 3000));
+    const now = await rss();
+    steady = Math.abs(now - last) < 2 ** 20 ? steady + 1 : 0;
+    last = now;
+  }
+}
+
 /** Calls fn on every item, `n` at a time. */
 export async function inParallel<T>(n: number, items: T[], fn: (item: T) => Promise<unknown>) {
   let next = 0;
@@ -119,7 +136,7 @@ export async function measureCacheMemory(options: CacheMemoryOptions) {
       phases.until("Pending", cached, 1_800_000),
       () => `${phases.count("Pending")} of ${cached} simulations reconciled`,
     );
-    await new Promise((r) => setTimeout(r, 5000));
+    await settled(operator);
     const full = await memoryOf(operator);
     return { empty, full, withHistory: Math.ceil(cached / 2) };
   } finally {

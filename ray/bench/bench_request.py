@@ -140,7 +140,7 @@ def endpoints():
 def endpoint_cpu(repeats: int) -> Dict[str, float]:
     """Median process CPU ms per POST /simulate through each app, in
     interleaved pairs (Starlette's test client, no network)."""
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore")  # starlette.testclient warns about httpx
     from fastapi.testclient import TestClient
 
     before, after = (TestClient(app) for app in endpoints())
