@@ -3,7 +3,6 @@
 // only while it holds the leader Lease, and exits when it loses it (a fresh
 // process re-lists everything), as controller-runtime managers do.
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
 import pg from "pg";
 import pino from "pino";
 import { applyMigrations } from "./adapters/migrations.ts";
@@ -20,11 +19,11 @@ import type { Controller } from "./runtime/controller.ts";
 import { createControllerMetrics } from "./runtime/controller-metrics.ts";
 import { createHealthServer } from "./runtime/health-server.ts";
 import type { Informer } from "./runtime/informer.ts";
+import { KubeConfig } from "./runtime/kube-config.ts";
 import { createKubeRequester } from "./runtime/kube-request.ts";
 import { createLeaderElector } from "./runtime/leader-election.ts";
 import { kubeLeaseLock } from "./runtime/lease-lock.ts";
-import { createRegistry } from "./runtime/metrics.ts";
-import { registerProcessMetrics } from "./runtime/process-metrics.ts";
+import { createMetricsRegistry } from "./runtime/metrics.ts";
 
 const config = loadConfig(process.env);
 // No pino `name`: each reconcile's child logger binds the object's `name`.
@@ -42,8 +41,7 @@ if (config.MIGRATE_ON_START) {
   }
 }
 
-const registry = createRegistry();
-registerProcessMetrics(registry);
+const registry = createMetricsRegistry();
 const controllerMetrics = createControllerMetrics(registry);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();

@@ -12,7 +12,7 @@ import type { PrismaClient } from "./prisma.ts";
 
 const ACTIVE = { in: ["pending" as const, "running" as const] };
 
-function toRow(job: SimulationJob): RunRow {
+function toRow(job: Omit<SimulationJob, "inputData">): RunRow {
   return {
     id: job.id,
     generation: Number(job.generation),
@@ -54,15 +54,20 @@ export function createSimulationStore(prisma: PrismaClient): SimulationStore {
       return (await jobs.updateMany({ where: { ...where, status: ACTIVE }, data })).count;
     });
   return {
+    // The request (inputData, up to a 10,000-entry history) is written once
+    // and never read back by the reconciler.
     runsOf: (uid) =>
-      db("reading the runs", async () => (await jobs.findMany({ where: { uid } })).map(toRow)),
+      db("reading the runs", async () =>
+        (await jobs.findMany({ where: { uid }, omit: { inputData: true } })).map(toRow),
+      ),
+    // One INSERT ... ON CONFLICT DO NOTHING: an upsert would cost a
+    // transaction of four statements, and the reconciler never reads the row
+    // it gets back.
     createRun: (run: NewRun) =>
-      db("recording the run", async () =>
-        toRow(
-          await jobs.upsert({
-            where: { uid_generation: { uid: run.uid, generation: BigInt(run.generation) } },
-            update: {},
-            create: {
+      db("recording the run", async () => {
+        await jobs.createMany({
+          data: [
+            {
               id: run.id,
               namespace: run.namespace,
               name: run.name,
@@ -74,14 +79,16 @@ export function createSimulationStore(prisma: PrismaClient): SimulationStore {
               requestHash: run.requestHash,
               seed: BigInt(run.seed),
             },
-          }),
-        ),
-      ),
+          ],
+          skipDuplicates: true,
+        });
+      }),
     findReusable: (requestHash, excludeId) =>
       db("looking up a reusable result", async () => {
         const job = await jobs.findFirst({
           where: { requestHash, status: "completed", id: { not: excludeId } },
           orderBy: { completedAt: "desc" },
+          omit: { inputData: true },
         });
         return job ? toRow(job) : undefined;
       }),

@@ -33,6 +33,7 @@ export function createSimulationWriter(
           { op: "replace", path: "/metadata/resourceVersion", value: ref.resourceVersion },
           { op: "add", path: "/status", value: status },
         ],
+        ignoreResponse: true,
       });
     },
     async setFinalizers(ref, finalizers) {
@@ -44,6 +45,7 @@ export function createSimulationWriter(
           { op: "replace", path: "/metadata/resourceVersion", value: ref.resourceVersion },
           { op: "add", path: "/metadata/finalizers", value: finalizers },
         ],
+        ignoreResponse: true,
       });
     },
     async deleteObject(ref) {
@@ -52,6 +54,7 @@ export function createSimulationWriter(
           method: "DELETE",
           path: path(ref),
           body: { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: ref.uid } },
+          ignoreResponse: true,
         });
       } catch (err) {
         // Gone already, or a new object of the same name: nothing to delete.

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
 import { EngineResult } from "../controllers/simulation/result-summary.ts";
+import { type HttpFetch, type HttpResponse, httpFetch } from "./http-fetch.ts";
 import type { SimulatorCredentials } from "./simulator-credentials.ts";
 import {
   type AuthorizedFetch,
@@ -35,11 +36,12 @@ export interface SimulatorClientOptions {
   readonly versionTtlMs?: number;
   /** The bearer tokens to send (docs/security.md); none: no Authorization header. */
   readonly credentials?: SimulatorCredentials | undefined;
-  readonly fetch?: typeof fetch;
+  /** Default: node:http with keep-alive (http-fetch.ts); tests pass a fake fetch. */
+  readonly fetch?: HttpFetch;
 }
 
 export function createSimulatorClient(options: SimulatorClientOptions): SimulatorClient {
-  const http = options.fetch ?? fetch;
+  const http = options.fetch ?? httpFetch;
   const call = authorizedFetch(http, options.credentials);
   return {
     simulate: (endpoint, request, signal) => simulate(call, options, endpoint, request, signal),
@@ -86,7 +88,7 @@ async function simulate(
   signal: AbortSignal,
 ): Promise<SimulateOutcome> {
   const timeout = AbortSignal.timeout(options.requestTimeoutMs);
-  let response: Response;
+  let response: HttpResponse;
   try {
     response = await call(`${endpoint}/simulate`, {
       method: "POST",

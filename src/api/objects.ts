@@ -11,6 +11,7 @@ export interface ObjectMeta {
   resourceVersion: string;
   deletionTimestamp?: string;
   finalizers?: string[];
+  annotations?: Record<string, string>;
   creationTimestamp?: string;
 }
 

@@ -1,4 +1,4 @@
-import type { Counter, Gauge, Histogram, Registry } from "./metrics.ts";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { WorkQueue, WorkQueueMetricsSink } from "./workqueue.ts";
 
 /**
@@ -38,88 +38,120 @@ const RECONCILE_BUCKETS = [
 // client-go's workqueue buckets: ExponentialBuckets(10e-9, 10, 12).
 const WORKQUEUE_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000];
 
-export function createControllerMetrics(registry: Registry): ControllerMetrics {
-  const controllerLabel = ["controller"] as const;
-  const queueLabels = ["name", "controller"] as const;
-  const m = {
-    reconcileTotal: registry.counter({
+const CONTROLLER = ["controller"] as const;
+const QUEUE = ["name", "controller"] as const;
+
+function reconcileMetrics(registers: Registry[]) {
+  return {
+    reconcileTotal: new Counter({
       name: "controller_runtime_reconcile_total",
       help: "Total number of reconciliations per controller",
       labelNames: ["controller", "result"] as const,
+      registers,
     }),
-    reconcileErrors: registry.counter({
+    reconcileErrors: new Counter({
       name: "controller_runtime_reconcile_errors_total",
       help: "Total number of reconciliation errors per controller",
-      labelNames: controllerLabel,
+      labelNames: CONTROLLER,
+      registers,
     }),
-    terminalReconcileErrors: registry.counter({
+    terminalReconcileErrors: new Counter({
       name: "controller_runtime_terminal_reconcile_errors_total",
       help: "Total number of terminal reconciliation errors per controller",
-      labelNames: controllerLabel,
+      labelNames: CONTROLLER,
+      registers,
     }),
-    reconcileTime: registry.histogram({
+    reconcileTime: new Histogram({
       name: "controller_runtime_reconcile_time_seconds",
       help: "Length of time per reconciliation per controller",
-      labelNames: controllerLabel,
+      labelNames: CONTROLLER,
       buckets: RECONCILE_BUCKETS,
+      registers,
     }),
-    maxConcurrentReconciles: registry.gauge({
+    maxConcurrentReconciles: new Gauge({
       name: "controller_runtime_max_concurrent_reconciles",
       help: "Maximum number of concurrent reconciles per controller",
-      labelNames: controllerLabel,
+      labelNames: CONTROLLER,
+      registers,
     }),
-    activeWorkers: registry.gauge({
+    activeWorkers: new Gauge({
       name: "controller_runtime_active_workers",
       help: "Number of currently used workers per controller",
-      labelNames: controllerLabel,
+      labelNames: CONTROLLER,
+      registers,
     }),
-    workqueueDepth: registry.gauge({
+    leaderElectionMasterStatus: new Gauge({
+      name: "leader_election_master_status",
+      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.",
+      labelNames: ["name"] as const,
+      registers,
+    }),
+  };
+}
+
+/** `tracked` holds the queues whose in-progress gauges are computed at scrape time. */
+function workqueueMetrics(registers: Registry[], tracked: Map<string, WorkQueue>) {
+  const perQueue = (read: (queue: WorkQueue) => number) =>
+    function collect(this: Gauge<"name" | "controller">) {
+      for (const [controller, queue] of tracked)
+        this.set({ name: controller, controller }, read(queue));
+    };
+  return {
+    workqueueDepth: new Gauge({
       name: "workqueue_depth",
       help: "Current depth of workqueue",
-      labelNames: queueLabels,
+      labelNames: QUEUE,
+      registers,
     }),
-    workqueueAdds: registry.counter({
+    workqueueAdds: new Counter({
       name: "workqueue_adds_total",
       help: "Total number of adds handled by workqueue",
-      labelNames: queueLabels,
+      labelNames: QUEUE,
+      registers,
     }),
-    workqueueRetries: registry.counter({
+    workqueueRetries: new Counter({
       name: "workqueue_retries_total",
       help: "Total number of retries handled by workqueue",
-      labelNames: queueLabels,
+      labelNames: QUEUE,
+      registers,
     }),
-    workqueueQueueDuration: registry.histogram({
+    workqueueQueueDuration: new Histogram({
       name: "workqueue_queue_duration_seconds",
       help: "How long in seconds an item stays in workqueue before being requested",
-      labelNames: queueLabels,
+      labelNames: QUEUE,
       buckets: WORKQUEUE_BUCKETS,
+      registers,
     }),
-    workqueueWorkDuration: registry.histogram({
+    workqueueWorkDuration: new Histogram({
       name: "workqueue_work_duration_seconds",
       help: "How long in seconds processing an item from workqueue takes",
-      labelNames: queueLabels,
+      labelNames: QUEUE,
       buckets: WORKQUEUE_BUCKETS,
+      registers,
     }),
-    workqueueUnfinishedWork: registry.gauge({
+    workqueueUnfinishedWork: new Gauge({
       name: "workqueue_unfinished_work_seconds",
       help:
         "How many seconds of work has been done that is in progress and hasn't been observed by " +
         "work_duration. Large values indicate stuck threads. One can deduce the number of stuck " +
         "threads by observing the rate at which this increases.",
-      labelNames: queueLabels,
+      labelNames: QUEUE,
+      registers,
+      collect: perQueue((q) => q.unfinishedWorkSeconds()),
     }),
-    workqueueLongestRunningProcessor: registry.gauge({
+    workqueueLongestRunningProcessor: new Gauge({
       name: "workqueue_longest_running_processor_seconds",
       help: "How many seconds has the longest running processor for workqueue been running.",
-      labelNames: queueLabels,
-    }),
-    leaderElectionMasterStatus: registry.gauge({
-      name: "leader_election_master_status",
-      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.",
-      labelNames: ["name"] as const,
+      labelNames: QUEUE,
+      registers,
+      collect: perQueue((q) => q.longestRunningProcessorSeconds()),
     }),
   };
+}
 
+export function createControllerMetrics(registry: Registry): ControllerMetrics {
+  const tracked = new Map<string, WorkQueue>();
+  const m = { ...reconcileMetrics([registry]), ...workqueueMetrics([registry], tracked) };
   return {
     ...m,
     queueSink(controller) {
@@ -137,11 +169,7 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
       };
     },
     trackQueue(controller, queue) {
-      const labels = { name: controller, controller };
-      registry.onCollect(() => {
-        m.workqueueUnfinishedWork.set(labels, queue.unfinishedWorkSeconds());
-        m.workqueueLongestRunningProcessor.set(labels, queue.longestRunningProcessorSeconds());
-      });
+      tracked.set(controller, queue);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { PROMETHEUS_CONTENT_TYPE, type Registry } from "./metrics.ts";
+import type { Registry } from "prom-client";
 
 /** Resolves (or returns true/undefined) when healthy; throws or returns false otherwise. */
 export type HealthCheck = () => Promise<CheckOutcome> | CheckOutcome;
@@ -106,7 +106,7 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
       return serveChecks("readyz", readiness, url, res);
     }
     if (url.pathname === "/metrics" && options.registry) {
-      return send(res, 200, options.registry.metricsText(), PROMETHEUS_CONTENT_TYPE);
+      return send(res, 200, await options.registry.metrics(), options.registry.contentType);
     }
     return send(res, 404, "not found\n");
   };

@@ -1,8 +1,9 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay } from "./backoff.ts";
+import type { CacheTransform } from "./cache-transform.ts";
 import { type Clock, realClock, sleep, type TimerHandle } from "./clock.ts";
 import { httpStatusOf } from "./errors.ts";
+import type { KubeConfig } from "./kube-config.ts";
 import { type KubeListWatcherOptions, kubeListWatcher, type ListWatcher } from "./list-watch.ts";
 import { type CacheChange, ObjectCache } from "./object-cache.ts";
 import type { ObjectMetaLike } from "./object-key.ts";
@@ -25,6 +26,13 @@ export interface InformerOptions<T> {
   listWatchOptions?: KubeListWatcherOptions;
   /** Replaces the Kubernetes list-watcher (tests). */
   listWatcher?: ListWatcher<T>;
+  /**
+   * Applied to every object the list or the watch brings, before it is
+   * cached or handed to handlers (client-go's SetTransform): keep only what
+   * reconciling reads. It gets the freshly decoded object, which nothing
+   * else holds. Default: as decoded.
+   */
+  transform?: CacheTransform<T>;
   /** Re-deliver every cached object this often; 0 disables. Default 10 min. */
   resyncPeriodMs?: number;
   /** Restart backoff after failures: 800 ms doubling to 30 s, +0-100% jitter (client-go's reflector). */
@@ -79,6 +87,7 @@ export function createInformer<T extends ObjectMetaLike>(options: InformerOption
     random,
   };
   const listWatcher = options.listWatcher ?? defaultListWatcher(options);
+  const transform = options.transform ?? ((object: T) => object);
 
   const cache = new ObjectCache<T>();
   const handlers: Array<InformerHandlers<T>> = [];
@@ -124,7 +133,7 @@ export function createInformer<T extends ObjectMetaLike>(options: InformerOption
   const listOnce = async () => {
     const result = await listWatcher.list(stopController.signal);
     if (stopped) return;
-    const changes = cache.replace(result.items);
+    const changes = cache.replace(result.items.map(transform));
     resourceVersion = result.resourceVersion;
     log?.debug(
       { objects: result.items.length, changes: changes.length, resourceVersion },
@@ -147,13 +156,13 @@ export function createInformer<T extends ObjectMetaLike>(options: InformerOption
           if (rv) resourceVersion = rv;
           return;
         }
-        const change =
-          event.type === "DELETED" ? cache.remove(event.object) : cache.upsert(event.object);
+        const object = transform(event.object);
+        const change = event.type === "DELETED" ? cache.remove(object) : cache.upsert(object);
         if (rv) resourceVersion = rv;
         if (change) notify(change);
         else if (event.type === "DELETED") {
           // Not cached (created and deleted between list and watch): still tell.
-          notify({ type: "delete", key: "", object: event.object });
+          notify({ type: "delete", key: "", object });
         }
       },
       stopController.signal,

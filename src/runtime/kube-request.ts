@@ -1,10 +1,5 @@
-import {
-  ApiException,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  type KubeConfig,
-  RequestContext,
-} from "@kubernetes/client-node";
+import type { KubeConfig } from "./kube-config.ts";
+import { apiError } from "./kube-transport.ts";
 
 export interface KubeRequest {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -16,74 +11,51 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Aborts the request after this long (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Skip parsing a successful answer (resolve with undefined): writes whose
+   * answer nobody reads save the JSON parse of the whole object.
+   */
+  ignoreResponse?: boolean;
 }
 
-/** Sends one request and returns the parsed JSON body; throws ApiException on non-2xx. */
+/** Sends one request and returns the parsed JSON body; throws KubeApiError on non-2xx. */
 export type KubeRequester = <T = unknown>(request: KubeRequest) => Promise<T>;
 
 /**
- * Raw JSON requests with client-node's own authentication and transport.
- * Used where the generated typed clients get in the way: generic list of any
- * resource, and objects kept exactly as the API server sent them (the typed
- * clients turn timestamps into Dates on read but not on watch).
+ * Raw JSON requests over the config's transport (kube-transport.ts): objects
+ * stay exactly as the API server sent them, for any resource.
  */
 export function createKubeRequester(kc: KubeConfig): KubeRequester {
-  const http = new IsomorphicFetchHttpLibrary();
-  // client-node builds a new connection pool (undici Agent) for every request,
-  // so each request would pay a TLS handshake (~15 ms here, and CPU on the API
-  // server). Reuse one pool; renew it now and then so rotated client
-  // certificates are picked up. Headers (tokens) are still applied per request.
-  let pool: { dispatcher: Dispatcher; createdAt: number } | undefined;
-  const reusePool = (ctx: RequestContext) => {
-    const fresh = ctx.getDispatcher();
-    if (fresh === undefined) return;
-    const now = Date.now();
-    if (pool && now - pool.createdAt < POOL_TTL_MS) {
-      ctx.setDispatcher(pool.dispatcher);
-      return;
-    }
-    const old = pool;
-    pool = { dispatcher: fresh, createdAt: now };
-    // close() lets requests in flight finish first.
-    void old?.dispatcher.close().catch(() => {});
-  };
   return async <T>(request: KubeRequest): Promise<T> => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    const url = new URL(cluster.server.replace(/\/$/, "") + request.path);
-    for (const [k, v] of Object.entries(request.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+    const transport = await kc.transport();
+    const path = withQuery(request.path, request.query);
+    const response = await transport.send({
+      method: request.method,
+      path,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      contentType: request.contentType,
+      signal: request.signal,
+      timeoutMs: request.timeoutMs ?? 30_000,
+    });
+    if (response.status < 200 || response.status > 299) {
+      throw apiError(response.status, request.method, request.path, response.text);
     }
-    const ctx = new RequestContext(url.toString(), HttpMethod[request.method]);
-    ctx.setHeaderParam("Accept", "application/json");
-    if (request.body !== undefined) {
-      ctx.setHeaderParam("Content-Type", request.contentType ?? "application/json");
-      ctx.setBody(JSON.stringify(request.body));
-    }
-    const timeout = AbortSignal.timeout(request.timeoutMs ?? 30_000);
-    ctx.setSignal(request.signal ? AbortSignal.any([request.signal, timeout]) : timeout);
-    await kc.applySecurityAuthentication(ctx);
-    reusePool(ctx);
-    const response = await http.send(ctx).toPromise();
-    const text = await response.body.text();
-    const body = parseJson(text);
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      const message =
-        typeof (body as { message?: unknown })?.message === "string"
-          ? (body as { message: string }).message
-          : `HTTP ${response.httpStatusCode} from ${request.method} ${request.path}`;
-      throw new ApiException(response.httpStatusCode, message, body, response.headers);
-    }
-    return body as T;
+    if (request.ignoreResponse || response.text === "") return undefined as T;
+    return parseJson(response.text) as T;
   };
 }
 
-type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
-
-const POOL_TTL_MS = 5 * 60_000;
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | boolean | undefined> | undefined,
+): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
 
 function parseJson(text: string): unknown {
-  if (text === "") return undefined;
   try {
     return JSON.parse(text);
   } catch {

@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "./kube-config.ts";
 import { createKubeRequester, type KubeRequester } from "./kube-request.ts";
 import type { LeaderElectionRecord } from "./lease-decision.ts";
 

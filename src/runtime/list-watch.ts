@@ -1,5 +1,5 @@
-import { type KubeConfig, Watch } from "@kubernetes/client-node";
-import { createKubeRequester } from "./kube-request.ts";
+import type { KubeConfig } from "./kube-config.ts";
+import { createKubeRequester, withQuery } from "./kube-request.ts";
 import type { ObjectMetaLike } from "./object-key.ts";
 import { collectionPath, type ResourceRef } from "./resource.ts";
 
@@ -57,11 +57,11 @@ export interface KubeListWatcherOptions {
   pageSize?: number;
   /**
    * Server-side watch timeout, picked at random in [min, max] seconds per
-   * watch. Default 20-28 s, under client-node's fixed 30 s inactivity
-   * timeout: the API server sends a bookmark 2 s before the deadline, so even
-   * a quiet resource's watch ends cleanly with a fresh resourceVersion
-   * instead of timing out with a stale one (which, once compacted, would
-   * force a full relist).
+   * watch. Default 20-28 s, well under the transport's 60 s silence limit:
+   * the API server sends a bookmark 2 s before the deadline, so even a quiet
+   * resource's watch ends cleanly with a fresh resourceVersion instead of
+   * timing out with a stale one (which, once compacted, would force a full
+   * relist).
    */
   watchTimeoutSeconds?: { min: number; max: number };
   random?: () => number;
@@ -78,7 +78,9 @@ interface RawStatus {
   message?: string;
 }
 
-/** list (paged, raw JSON) + watch (client-node's Watch, with bookmarks) for any resource. */
+const WATCH_TYPES = new Set(["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]);
+
+/** list (paged, raw JSON) + watch (newline-delimited JSON, with bookmarks) for any resource. */
 export function kubeListWatcher<T extends ObjectMetaLike>(
   kc: KubeConfig,
   resource: ResourceRef,
@@ -114,76 +116,49 @@ export function kubeListWatcher<T extends ObjectMetaLike>(
       return { items, resourceVersion };
     },
 
-    watch(resourceVersion, onEvent, signal) {
-      return new Promise<void>((resolve, reject) => {
-        let settled = false;
-        let request: AbortController | undefined;
-        const settle = (err?: unknown) => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener("abort", onAbort);
-          request?.abort();
-          if (err === undefined) resolve();
-          else reject(err);
-        };
-        const onAbort = () => settle();
-        signal.addEventListener("abort", onAbort, { once: true });
-
-        const timeoutSeconds = Math.round(
-          watchTimeout.min + (watchTimeout.max - watchTimeout.min) * random(),
+    async watch(resourceVersion, onEvent, signal) {
+      const timeoutSeconds = Math.round(
+        watchTimeout.min + (watchTimeout.max - watchTimeout.min) * random(),
+      );
+      const query = {
+        ...selectors,
+        watch: true,
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+      };
+      const transport = await kc.transport();
+      let failure: WatchError | undefined;
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        await transport.watch(
+          withQuery(path, query),
+          (type, object) => {
+            if (failure) return;
+            if (type === "ERROR") {
+              const status = (object ?? {}) as RawStatus;
+              failure = new WatchError(
+                status.message ?? "watch error event",
+                status.code,
+                status.reason ?? undefined,
+              );
+              stop.abort();
+              return;
+            }
+            if (WATCH_TYPES.has(type))
+              onEvent({ type: type as WatchEventType, object: object as T });
+          },
+          stop.signal,
         );
-        new Watch(kc)
-          .watch(
-            path,
-            {
-              ...selectors,
-              resourceVersion,
-              allowWatchBookmarks: true,
-              timeoutSeconds,
-            },
-            (type: string, object: unknown) => {
-              if (settled) return;
-              if (type === "ERROR") {
-                const status = (object ?? {}) as RawStatus;
-                settle(
-                  new WatchError(
-                    status.message ?? "watch error event",
-                    status.code,
-                    status.reason ?? undefined,
-                  ),
-                );
-                return;
-              }
-              if (
-                type === "ADDED" ||
-                type === "MODIFIED" ||
-                type === "DELETED" ||
-                type === "BOOKMARK"
-              ) {
-                onEvent({ type, object: object as T });
-              }
-            },
-            (err: unknown) => {
-              if (err === null || err === undefined || signal.aborted) {
-                settle();
-                return;
-              }
-              const name = (err as { name?: string }).name;
-              // client-node ends a silent watch after 30 s without data; that
-              // is a normal end: continue from the last resourceVersion.
-              if (name === "TimeoutError") settle();
-              else if (name === "AbortError") settle();
-              else settle(err);
-            },
-          )
-          .then(
-            (controller) => {
-              request = controller;
-              if (settled || signal.aborted) controller.abort();
-            },
-            (err: unknown) => settle(err),
-          );
-      });
+      } catch (err) {
+        // A silent watch is a normal end: continue from the last resourceVersion.
+        if ((err as { name?: string }).name !== "TimeoutError") throw err;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+      if (failure) throw failure;
     },
   };
 }

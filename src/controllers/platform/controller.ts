@@ -5,14 +5,14 @@
  * naming it (drift correction, RayServices created after their platform).
  */
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { type Clock, realClock } from "../../runtime/clock.ts";
 import { type Controller, createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
 import { createInformer, type Informer } from "../../runtime/informer.ts";
+import type { KubeConfig } from "../../runtime/kube-config.ts";
 import { createKubeRequester, type KubeRequester } from "../../runtime/kube-request.ts";
-import type { Registry } from "../../runtime/metrics.ts";
 import { createKubePlatformPorts } from "./kube-ports.ts";
 import { createPlatformMetrics } from "./metrics.ts";
 import {

@@ -58,7 +58,7 @@ export function admit(
       message: `MonteCarloPlatform ${name} not found (spec.platformRef.name)`,
     };
   }
-  const platform = PlatformSpec.safeParse(platformObject.spec);
+  const platform = parsePlatform(platformObject);
   if (!platform.success) {
     return {
       admitted: false,
@@ -73,6 +73,19 @@ export function admit(
     platform: { name, spec: platform.data, endpoint: platformEndpoint(platform.data) },
     seed: effectiveSeed(spec),
   };
+}
+
+// Platform objects are few, read by every reconcile and replaced (never
+// changed) by the informer: parse each once.
+const parsedPlatforms = new WeakMap<object, ReturnType<typeof PlatformSpec.safeParse>>();
+
+export function parsePlatform(platformObject: { spec?: unknown }) {
+  let parsed = parsedPlatforms.get(platformObject);
+  if (parsed === undefined) {
+    parsed = PlatformSpec.safeParse(platformObject.spec);
+    parsedPlatforms.set(platformObject, parsed);
+  }
+  return parsed;
 }
 
 /** Why a new run of `spec` exceeds the platform's limits, or undefined when it fits. */

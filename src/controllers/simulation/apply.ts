@@ -122,7 +122,7 @@ async function simulate(
     );
     metrics.executions.inc({ outcome: outcome.kind });
     if (outcome.kind === "ok") {
-      metrics.executionSeconds.observe({}, (performance.now() - started) / 1000);
+      metrics.executionSeconds.observe((performance.now() - started) / 1000);
     }
     if (outcome.kind === "failed" && t.platform)
       cancelJob(deps, t.platform.endpoint, action.request.jobId);

@@ -1,15 +1,19 @@
 // Wires the simulation reconciler to the runtime: informers on simulations
 // and platforms, the work queue, and the in-memory executions.
-import type { KubeConfig } from "@kubernetes/client-node";
+
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { createSimulationReader } from "../../adapters/simulation-reader.ts";
 import { createSimulationWriter } from "../../adapters/simulation-writer.ts";
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
 import { PlatformResource, SimulationResource } from "../../api/resources.ts";
+import { withoutBookkeeping } from "../../runtime/cache-transform.ts";
 import { createController } from "../../runtime/controller.ts";
 import type { ControllerMetrics } from "../../runtime/controller-metrics.ts";
 import { createInformer, type Informer } from "../../runtime/informer.ts";
+import type { KubeConfig } from "../../runtime/kube-config.ts";
 import type { KubeRequester } from "../../runtime/kube-request.ts";
-import type { Registry } from "../../runtime/metrics.ts";
+import { simulationCacheTransform } from "./cache-transform.ts";
 import { Executions } from "./executions.ts";
 import { createSimulationMetrics } from "./metrics.ts";
 import { startOrphanSweeps } from "./orphan-sweep.ts";
@@ -49,6 +53,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     getPlatform: (name) => platforms.get(name),
     store: options.store,
     simulator: options.simulator,
+    reader: createSimulationReader(options.request),
     writer: createSimulationWriter(options.request, "montecarlo-operator", options.identity),
     executions,
     metrics: createSimulationMetrics(options.registry),
@@ -93,12 +98,14 @@ function createInformers(options: SimulationControllerOptions) {
     kubeConfig,
     resyncPeriodMs,
     ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
+    transform: simulationCacheTransform,
     logger,
   });
   const platforms = createInformer<PlatformObject>({
     resource: PlatformResource,
     kubeConfig,
     resyncPeriodMs,
+    transform: withoutBookkeeping,
     logger,
   });
   return { simulations, platforms };

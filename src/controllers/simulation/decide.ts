@@ -85,7 +85,12 @@ export type Observation =
     })
   /** Still in line for a slot on a platform that is still full: nothing was read. */
   | (Base & { readonly kind: "waiting" })
+  /** The API server has a newer generation than the cache, or no object: the watch will tell. */
+  | (Base & { readonly kind: "outdated" })
   | ActiveObservation;
+
+// The watch event of the newer object enqueues it anyway; this is the net.
+const OUTDATED_RECHECK_MS = 1000;
 
 export function decide(o: Observation): Decision {
   switch (o.kind) {
@@ -95,6 +100,8 @@ export function decide(o: Observation): Decision {
       return decideRefused(o);
     case "waiting":
       return { actions: [], requeueAfterMs: waitRecheckMs(o.random) };
+    case "outdated":
+      return { actions: [], requeueAfterMs: OUTDATED_RECHECK_MS };
     case "active":
       return decideActive(o);
   }

@@ -1,21 +1,27 @@
 // observe(): everything one reconcile's decision needs, gathered into one
 // value. Reads the database only for a simulation that is neither finished,
-// refused, nor still in line for a slot on a full platform. It resolves to a
+// refused, nor still in line for a slot on a full platform; reads the full
+// object from the API server only when its cached copy left part of the spec
+// out, the simulation is neither finished nor in line, and its platform is
+// usable. It resolves to a
 // function that reads the in-memory executions: the caller calls it after its
 // own await, in the same synchronous stretch as decide() and apply()'s
 // reserve, so no other reconcile can take a slot in between.
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
-import { type Admitted, admit } from "./admit.ts";
+import { type Admitted, admit, parsePlatform } from "./admit.ts";
+import { isStripped, specForAdmission } from "./cache-transform.ts";
 import { isActive, type Observation } from "./decide.ts";
 import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
 import type { Executions } from "./executions.ts";
-import type { SimulationStore, SimulatorClient } from "./ports.ts";
+import type { SimulationReader, SimulationStore, SimulatorClient } from "./ports.ts";
 import { isTerminal } from "./status.ts";
 
 export interface ObserveDeps {
   readonly getPlatform: (name: string) => PlatformObject | undefined;
   readonly store: SimulationStore;
   readonly simulator: SimulatorClient;
+  /** The full object, for a cached copy that left part of its spec out. */
+  readonly reader: SimulationReader;
   readonly executions: Executions;
   readonly now: () => Date;
   readonly random: () => number;
@@ -27,32 +33,58 @@ export const runKeyOf = (key: string, sim: SimulationObject) =>
 
 export async function observe(
   deps: ObserveDeps,
-  sim: SimulationObject,
+  cached: SimulationObject,
   key: string,
 ): Promise<() => Observation> {
   const { executions } = deps;
-  const runKey = runKeyOf(key, sim);
-  const base = () => ({ sim, now: deps.now(), random: deps.random() });
-  const platformObject = deps.getPlatform(platformNameOf(sim));
-  if (isTerminal(sim.status, sim.metadata.generation)) {
-    return () => ({ ...base(), kind: "terminal", ttlSeconds: ttlSecondsOf(sim, platformObject) });
+  const runKey = runKeyOf(key, cached);
+  const base = (sim: SimulationObject) => ({ sim, now: deps.now(), random: deps.random() });
+  const platformName = platformNameOf(cached);
+  const platformObject = deps.getPlatform(platformName);
+  if (isTerminal(cached.status, cached.metadata.generation)) {
+    const ttlSeconds = ttlSecondsOf(cached, platformObject);
+    return () => ({ ...base(cached), kind: "terminal", ttlSeconds });
   }
-  const admission = admit(sim.spec, platformObject);
+  // Before anything is read: waiting costs no GET and no database statement.
+  const limit = concurrencyLimitOf(platformObject);
+  if (
+    limit !== undefined &&
+    executions.isWaiting(runKey, platformName) &&
+    executions.inFlight(platformName) >= limit
+  ) {
+    return () => ({ ...base(cached), kind: "waiting" });
+  }
+  // Without a usable platform the run cannot start whatever the history
+  // holds: the cached spec is judged as it is, and nothing is read.
+  const needsFull = isStripped(cached) && limit !== undefined;
+  const sim = needsFull ? await fullObject(deps.reader, cached) : cached;
+  if (!sim) return () => ({ ...base(cached), kind: "outdated" });
+  const admission = admit(specForAdmission(sim), platformObject);
   if (!admission.admitted) {
     return () => ({
-      ...base(),
+      ...base(sim),
       kind: "refused",
       refusal: admission,
       others: executions.othersOf(key, runKey),
     });
   }
-  const platform = admission.platform.name;
-  const limit = admission.platform.spec.limits.maxConcurrentRuns;
-  if (executions.isWaiting(runKey, platform) && executions.inFlight(platform) >= limit) {
-    return () => ({ ...base(), kind: "waiting" });
-  }
-
   return observeRun(deps, sim, key, admission);
+}
+
+/** The API server's copy of the same generation; undefined when it is gone or newer. */
+async function fullObject(reader: SimulationReader, cached: SimulationObject) {
+  const full = await reader.get(cached.metadata.namespace, cached.metadata.name);
+  const same =
+    full?.metadata.uid === cached.metadata.uid &&
+    full.metadata.generation === cached.metadata.generation;
+  return same ? full : undefined;
+}
+
+/** maxConcurrentRuns of a valid platform. */
+function concurrencyLimitOf(platform: PlatformObject | undefined): number | undefined {
+  if (!platform) return undefined;
+  const parsed = parsePlatform(platform);
+  return parsed.success ? parsed.data.limits.maxConcurrentRuns : undefined;
 }
 
 /** The rows and hash of an admitted run, then (synchronously, later) its memory. */

@@ -1,6 +1,7 @@
 // The narrow ports the simulation reconciler talks through. Adapters in
 // src/adapters implement them for Prisma, Ray Serve and Kubernetes; tests
 // use in-memory fakes.
+import type { SimulationObject } from "../../api/objects.ts";
 import type { SimulationStatus } from "../../api/simulation.ts";
 import { TerminalError, TransientError } from "../../runtime/errors.ts";
 import type { EngineRequest } from "./engine-request.ts";
@@ -53,8 +54,8 @@ export interface ActiveRun {
 export interface SimulationStore {
   /** Every row of the object, all generations. */
   runsOf(uid: string): Promise<RunRow[]>;
-  /** The row of (uid, generation), created if absent; safe to call again. */
-  createRun(run: NewRun): Promise<RunRow>;
+  /** Creates the row of (uid, generation) unless it exists; safe to call again. */
+  createRun(run: NewRun): Promise<void>;
   /** The newest completed row of another run with the same request hash, if any. */
   findReusable(requestHash: string, excludeId: string): Promise<RunRow | undefined>;
   /** An execution starts: attempts + 1, status running, startedAt as given (decide keeps the first). */
@@ -143,4 +144,10 @@ export interface SimulationWriter {
   /** Deletes the object if it still has this uid; gone already is fine. */
   deleteObject(ref: SimulationRef): Promise<void>;
   recordEvent(ref: SimulationRef, event: KubeEvent): Promise<void>;
+}
+
+/** Reads an object from the API server, for what the informer's cache leaves out. */
+export interface SimulationReader {
+  /** The object as stored now; undefined when it no longer exists. */
+  get(namespace: string, name: string): Promise<SimulationObject | undefined>;
 }

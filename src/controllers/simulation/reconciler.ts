@@ -15,6 +15,7 @@ import { finalize } from "./finalize.ts";
 import type { SimulationMetrics } from "./metrics.ts";
 import { observe, runKeyOf } from "./observe.ts";
 import {
+  type SimulationReader,
   type SimulationStore,
   type SimulationWriter,
   type SimulatorClient,
@@ -29,6 +30,7 @@ export interface SimulationReconcilerDeps {
   readonly getPlatform: (name: string) => PlatformObject | undefined;
   readonly store: SimulationStore;
   readonly simulator: SimulatorClient;
+  readonly reader: SimulationReader;
   readonly writer: SimulationWriter;
   readonly executions: Executions;
   readonly metrics: SimulationMetrics;
@@ -67,7 +69,8 @@ export async function reconcile(
   try {
     const observation = (await observe(deps, sim, key))();
     const decision = decide(observation);
-    await apply(shell, targetOf(sim, key, observation), decision);
+    // observation.sim: the full object when the cache's copy was stripped.
+    await apply(shell, targetOf(observation.sim, key, observation), decision);
     return decision.requeueAfterMs !== undefined
       ? { requeueAfterMs: decision.requeueAfterMs }
       : undefined;

@@ -1,11 +1,11 @@
 // Run lifecycle on the local stack, part 3: graceful shutdown, timeouts and
 // status writes (issue 9, defects 5, 6 and 9).
 
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulationWriter } from "../../../src/adapters/simulation-writer.ts";
 import { buildStatus } from "../../../src/controllers/simulation/status.ts";
 import { normalizeError, TransientError } from "../../../src/runtime/errors.ts";
+import { KubeConfig } from "../../../src/runtime/kube-config.ts";
 import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
 import { apply, getJson, simulation, stack, startOperator, unique, waitFor } from "../harness.ts";
 import {

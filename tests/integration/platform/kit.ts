@@ -7,8 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { parse } from "yaml";
 import type { PlatformStatus } from "../../../src/api/platform.ts";
 import {
@@ -20,8 +20,8 @@ import {
   type ControllerMetrics,
   createControllerMetrics,
 } from "../../../src/runtime/controller-metrics.ts";
+import { KubeConfig } from "../../../src/runtime/kube-config.ts";
 import { createKubeRequester } from "../../../src/runtime/kube-request.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
 import { waitFor } from "../harness.ts";
 
 export const REPO = new URL("../../../", import.meta.url);
@@ -116,7 +116,7 @@ export function platformKit(prefix: string) {
     async startController(
       options: { resyncPeriodMs?: number; controllerMetrics?: ControllerMetrics } = {},
     ) {
-      const registry = createRegistry();
+      const registry = new Registry();
       const controller = createPlatformController({
         kubeConfig: kc,
         logger,

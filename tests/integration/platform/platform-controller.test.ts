@@ -5,11 +5,13 @@
  * RayService gets the bounds, invalid bounds never get in, and Ray Serve's own
  * schema reads the edited documents as intended.
  */
+
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { sha256 } from "../../../src/controllers/platform/decide.ts";
 import { createControllerMetrics } from "../../../src/runtime/controller-metrics.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
+import { seriesValue } from "../../fixtures/metric-value.ts";
 import { kubectlOk, waitFor } from "../harness.ts";
 import { BOUNDS, platformKit, SERVE_CONFIG, START } from "./kit.ts";
 import { readWithRayServe } from "./ray-schema.ts";
@@ -18,7 +20,7 @@ const RESYNC_MS = 2000;
 const kit = platformKit("platform-it");
 const { ns, request, rayServicePath, getPlatform, getRayService, serveConfigOf, mergePatch } = kit;
 const { createPlatform, createRayService, waitForReason, eventsAbout, apiserverWrites } = kit;
-const controllerMetrics = createControllerMetrics(createRegistry());
+const controllerMetrics = createControllerMetrics(new Registry());
 
 /** Writes the status KubeRay would, as the RayService's status subresource. */
 function writeRayServiceStatus(name: string, ready: boolean) {
@@ -65,7 +67,10 @@ async function kubectlColumns(name: string): Promise<Record<string, string>> {
 }
 
 const successfulReconciles = () =>
-  controllerMetrics.reconcileTotal.get({ controller: "montecarloplatform", result: "success" });
+  seriesValue(controllerMetrics.reconcileTotal, {
+    controller: "montecarloplatform",
+    result: "success",
+  });
 
 beforeAll(async () => {
   await kit.setUp();
@@ -135,11 +140,11 @@ describe("platform controller on the local control plane", () => {
       rayServices: await apiserverWrites("rayservices"),
       status: await apiserverWrites("montecarloplatforms", "status"),
     };
-    const reconciles = successfulReconciles();
+    const reconciles = await successfulReconciles();
     // Three resyncs, however late a loaded machine runs them.
     await waitFor(
       "three more reconciles",
-      async () => successfulReconciles() >= reconciles + 3,
+      async () => (await successfulReconciles()) >= reconciles + 3,
       30 * RESYNC_MS,
     );
     expect((await getRayService(rs)).metadata.resourceVersion).toBe(rsVersion);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../../src/runtime/kube-config.ts";
 import { createKubeRequester, type KubeRequester } from "../../../src/runtime/kube-request.ts";
 
 /**

@@ -1,5 +1,6 @@
 import { ApiException } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { PlatformStatus } from "../../../src/api/platform.ts";
 import type { PlannedEvent, ServeConfigWrite } from "../../../src/controllers/platform/decide.ts";
@@ -16,7 +17,7 @@ import {
 import type { ReconcileContext } from "../../../src/runtime/controller.ts";
 import { TransientError } from "../../../src/runtime/errors.ts";
 import { FakeClock } from "../../../src/runtime/fake-clock.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
+import { seriesValue } from "../../fixtures/metric-value.ts";
 import {
   NOW,
   platform,
@@ -104,7 +105,7 @@ class FakeWorld implements PlatformPorts {
 function setup() {
   const world = new FakeWorld();
   const clock = new FakeClock(NOW.getTime());
-  const registry = createRegistry();
+  const registry = new Registry();
   const metrics = createPlatformMetrics(registry);
   const reconcileFn = createPlatformReconciler({ ports: world, clock, metrics });
   const ctx: ReconcileContext = {
@@ -146,7 +147,7 @@ describe("platform reconciler", () => {
     expect(world.writes()).toEqual({ serveConfig: 1, status: 1 });
     expect(world.events).toHaveLength(2);
     expect(world.rayServices.get("ray-system/vatic-prop-ray")!.metadata.resourceVersion).toBe(rv);
-    expect(metrics.serveConfigWrites.get({ result: "success" })).toBe(1);
+    expect(await seriesValue(metrics.serveConfigWrites, { result: "success" })).toBe(1);
   });
 
   it("undoes a hand edit of the bounds with a DriftCorrected Event", async () => {
@@ -167,7 +168,7 @@ describe("platform reconciler", () => {
       "RayService/vatic-prop-ray Normal/DriftCorrected",
     ]);
     expect(world.events[0]!.message).toMatch(/max_replicas 3 → 10/);
-    expect(metrics.driftCorrections.get()).toBe(1);
+    expect(await seriesValue(metrics.driftCorrections)).toBe(1);
     // The status only records the new hash; nothing else moves afterwards.
     expect(world.writes()).toEqual({ serveConfig: 1, status: 1 });
     await reconcile();
@@ -201,7 +202,7 @@ describe("platform reconciler", () => {
     expect((failed as TransientError).reason).toBe("Conflict");
     expect(condition(world)).toBe("False/Conflict");
     expect(world.events).toEqual([]);
-    expect(metrics.serveConfigWrites.get({ result: "conflict" })).toBe(1);
+    expect(await seriesValue(metrics.serveConfigWrites, { result: "conflict" })).toBe(1);
 
     await reconcile();
     expect(condition(world)).toBe("True/Applied");

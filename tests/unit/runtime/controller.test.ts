@@ -1,17 +1,18 @@
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createController, type ReconcileFn } from "../../../src/runtime/controller.ts";
 import { createControllerMetrics } from "../../../src/runtime/controller-metrics.ts";
 import { TerminalError, TransientError } from "../../../src/runtime/errors.ts";
 import { FakeClock, flushMicrotasks } from "../../../src/runtime/fake-clock.ts";
 import type { Informer, InformerHandlers } from "../../../src/runtime/informer.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
+import { seriesValue } from "../../fixtures/metric-value.ts";
 
 const silent = pino({ level: "silent" });
 
 function setup(reconcile: ReconcileFn, workers = 1) {
   const clock = new FakeClock();
-  const registry = createRegistry();
+  const registry = new Registry();
   const metrics = createControllerMetrics(registry);
   let ids = 0;
   const controller = createController({
@@ -24,7 +25,8 @@ function setup(reconcile: ReconcileFn, workers = 1) {
     queueOptions: { jitter: 0 },
     newReconcileID: () => `r${++ids}`,
   });
-  const total = (result: string) => metrics.reconcileTotal.get({ controller: "sims", result });
+  const total = (result: string) =>
+    seriesValue(metrics.reconcileTotal, { controller: "sims", result });
   return { clock, controller, metrics, registry, total };
 }
 
@@ -48,7 +50,7 @@ describe("controller", () => {
     controller.enqueue("ns/b");
     await flushMicrotasks();
     expect(seen).toEqual(["ns/a", "ns/b"]);
-    expect(total("success")).toBe(2);
+    expect(await total("success")).toBe(2);
     await controller.stop();
   });
 
@@ -97,10 +99,10 @@ describe("controller", () => {
     await clock.advance(20);
     expect(calls).toBe(4);
     expect(controller.queue.numRequeues("ns/a")).toBe(0);
-    expect(total("error")).toBe(3);
-    expect(total("success")).toBe(1);
-    expect(metrics.reconcileErrors.get({ controller: "sims" })).toBe(3);
-    expect(metrics.terminalReconcileErrors.get({ controller: "sims" })).toBe(0);
+    expect(await total("error")).toBe(3);
+    expect(await total("success")).toBe(1);
+    expect(await seriesValue(metrics.reconcileErrors, { controller: "sims" })).toBe(3);
+    expect(await seriesValue(metrics.terminalReconcileErrors, { controller: "sims" })).toBe(0);
     await controller.stop();
   });
 
@@ -114,9 +116,9 @@ describe("controller", () => {
     controller.enqueue("ns/a");
     await clock.advance(60_000);
     expect(calls).toBe(1);
-    expect(total("error")).toBe(1);
-    expect(metrics.terminalReconcileErrors.get({ controller: "sims" })).toBe(1);
-    expect(metrics.reconcileErrors.get({ controller: "sims" })).toBe(1);
+    expect(await total("error")).toBe(1);
+    expect(await seriesValue(metrics.terminalReconcileErrors, { controller: "sims" })).toBe(1);
+    expect(await seriesValue(metrics.reconcileErrors, { controller: "sims" })).toBe(1);
     expect(controller.queue.numRequeues("ns/a")).toBe(0);
     await controller.stop();
   });
@@ -147,8 +149,8 @@ describe("controller", () => {
     expect(calls).toBe(1);
     await clock.advance(1);
     expect(calls).toBe(2);
-    expect(total("requeue_after")).toBe(2);
-    expect(total("error")).toBe(0);
+    expect(await total("requeue_after")).toBe(2);
+    expect(await total("error")).toBe(0);
     await controller.stop();
   });
 
@@ -162,8 +164,8 @@ describe("controller", () => {
     controller.enqueue("ns/a");
     await clock.advance(5);
     expect(calls).toBe(2);
-    expect(total("requeue")).toBe(1);
-    expect(total("success")).toBe(1);
+    expect(await total("requeue")).toBe(1);
+    expect(await total("success")).toBe(1);
     await controller.stop();
   });
 
@@ -191,8 +193,8 @@ describe("controller", () => {
     controller.enqueue("c");
     await flushMicrotasks();
     expect(starts).toEqual(["a", "b"]);
-    expect(metrics.activeWorkers.get({ controller: "sims" })).toBe(2);
-    expect(metrics.maxConcurrentReconciles.get({ controller: "sims" })).toBe(2);
+    expect(await seriesValue(metrics.activeWorkers, { controller: "sims" })).toBe(2);
+    expect(await seriesValue(metrics.maxConcurrentReconciles, { controller: "sims" })).toBe(2);
 
     controller.enqueue("a"); // while a runs: deferred, not parallel
     gates.get("b")!.open();
@@ -206,7 +208,7 @@ describe("controller", () => {
     await flushMicrotasks();
     expect(maxParallel).toBe(2);
     expect(overlapping).toEqual([]);
-    expect(metrics.activeWorkers.get({ controller: "sims" })).toBe(0);
+    expect(await seriesValue(metrics.activeWorkers, { controller: "sims" })).toBe(0);
     await controller.stop();
   });
 

@@ -1,6 +1,6 @@
+import { Counter, Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHealthServer, type HealthServer } from "../../../src/runtime/health-server.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
 
 let server: HealthServer | undefined;
 
@@ -10,8 +10,8 @@ afterEach(async () => {
 });
 
 async function start(configure: (s: HealthServer) => void = () => {}) {
-  const registry = createRegistry();
-  registry.counter({ name: "hits_total", help: "Hits." }).inc();
+  const registry = new Registry();
+  new Counter({ name: "hits_total", help: "Hits.", registers: [registry] }).inc();
   server = createHealthServer({ host: "127.0.0.1", port: 0, registry, checkTimeoutMs: 200 });
   configure(server);
   const port = await server.start();

@@ -74,7 +74,7 @@ class FakeServer implements ListWatcher<Obj> {
   }
 }
 
-function setup(extra: { resyncPeriodMs?: number } = {}) {
+function setup(extra: { resyncPeriodMs?: number; transform?: (o: Obj) => Obj } = {}) {
   const clock = new FakeClock();
   const server = new FakeServer();
   const informer = createInformer<Obj>({
@@ -82,6 +82,7 @@ function setup(extra: { resyncPeriodMs?: number } = {}) {
     clock,
     random: () => 0,
     resyncPeriodMs: extra.resyncPeriodMs ?? 0,
+    ...(extra.transform ? { transform: extra.transform } : {}),
   });
   const events: string[] = [];
   informer.addHandlers({
@@ -125,6 +126,34 @@ describe("informer", () => {
         .sort(),
     ).toEqual(["a", "c"]);
     expect(informer.lastSyncResourceVersion()).toBe("105");
+    await informer.stop();
+  });
+
+  it("caches and hands to handlers what the transform makes of listed and watched objects", async () => {
+    let calls = 0;
+    const upper = (o: Obj): Obj => {
+      calls++;
+      return { ...o, data: (o.data ?? "").toUpperCase() };
+    };
+    const { server, informer } = setup({ transform: upper });
+    const seen: string[] = [];
+    informer.addHandlers({
+      onAdd: (o) => seen.push(`add ${o.data}`),
+      onUpdate: (_, o) => seen.push(`update ${o.data}`),
+      onDelete: (o) => seen.push(`delete ${o.data}`),
+    });
+    server.put("a", "listed");
+    await started(informer);
+    const w = server.current();
+    w.emit("ADDED", obj("b", 103, "added"));
+    w.emit("MODIFIED", obj("a", 104, "modified"));
+    w.emit("DELETED", obj("b", 105, "deleted"));
+    expect(seen).toEqual(["add LISTED", "add ADDED", "update MODIFIED", "delete DELETED"]);
+    expect(informer.get("ns/a")?.data).toBe("MODIFIED");
+    // A bookmark carries no object to cache: the transform never sees it.
+    w.emit("BOOKMARK", { metadata: { name: "", resourceVersion: "170" } });
+    expect(calls).toBe(4);
+    expect(informer.list().map((o) => o.data)).toEqual(["MODIFIED"]);
     await informer.stop();
   });
 

@@ -12,6 +12,7 @@ import {
   type SimulatorTokenSettings,
   simulatorCredentials,
 } from "../../../src/adapters/simulator-credentials.ts";
+import { authorizedFetch } from "../../../src/adapters/simulator-http.ts";
 import { ConfigSchema, loadConfig } from "../../../src/config.ts";
 import type { EngineRequest } from "../../../src/controllers/simulation/engine-request.ts";
 import { engineResult } from "../../fixtures/simulations.ts";
@@ -129,6 +130,51 @@ describe("the Authorization header POST /simulate sends", () => {
     expect(await credentials?.tokens()).toEqual(["first"]);
     writeFileSync(path, "second");
     expect(await credentials?.tokens()).toEqual(["second"]);
+  });
+});
+
+describe("token files in a running operator", () => {
+  it("are read once per 10 s, and again at once when the simulator refuses the tokens", async () => {
+    const current = file("cached-current", "one");
+    let reads = 0;
+    const counted = simulatorCredentials({ SIMULATOR_TOKEN_FILE: current });
+    const credentials = {
+      tokens: () => {
+        reads++;
+        return counted!.tokens();
+      },
+    };
+    let accepted = "one";
+    const simulator = fakeSimulator([]);
+    const seen: (string | null)[] = [];
+    const fetch = (async (url: string, init: RequestInit) => {
+      const auth = new Headers(init.headers).get("authorization");
+      seen.push(auth);
+      if (auth !== `Bearer ${accepted}`) return Response.json({ detail: "no" }, { status: 403 });
+      return simulator.fetch(url, init);
+    }) as typeof globalThis.fetch;
+    let clock = 0;
+    const call = authorizedFetch(fetch, credentials, () => clock);
+    const post = async () => (await call("http://sim/simulate", { method: "POST" })).status;
+
+    expect([await post(), await post(), await post()]).toEqual([200, 200, 200]);
+    expect(reads).toBe(1);
+    clock += 10_001;
+    expect(await post()).toBe(200);
+    expect(reads).toBe(2);
+
+    // The Secret is rotated and the simulator switched: refused once, read, accepted.
+    writeFileSync(current, "two");
+    accepted = "two";
+    expect(await post()).toBe(200);
+    expect(reads).toBe(3);
+    expect(seen.slice(-2)).toEqual(["Bearer one", "Bearer two"]);
+
+    // Refused with tokens that did not change: read once, not retried.
+    accepted = "three";
+    expect(await post()).toBe(403);
+    expect(reads).toBe(4);
+    expect(seen.slice(-1)).toEqual(["Bearer two"]);
   });
 });
 

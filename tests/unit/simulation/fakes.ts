@@ -2,6 +2,7 @@
 // Prisma adapter's semantics (src/adapters/simulation-store.ts): updates touch
 // active rows only, markStarted writes the startedAt it is given.
 import { ApiException } from "@kubernetes/client-node";
+import type { SimulationObject } from "../../../src/api/objects.ts";
 import type { SimulationStatus } from "../../../src/api/simulation.ts";
 import type { EngineRequest } from "../../../src/controllers/simulation/engine-request.ts";
 import {
@@ -11,6 +12,7 @@ import {
   type NewRun,
   type RunRow,
   type SimulateOutcome,
+  type SimulationReader,
   type SimulationRef,
   type SimulationStore,
   type SimulationWriter,
@@ -19,7 +21,7 @@ import {
   StoreUnavailableError,
 } from "../../../src/controllers/simulation/ports.ts";
 
-export type FakeRow = RunRow & { uid: string; namespace: string; name: string };
+export type FakeRow = RunRow & { uid: string; namespace: string; name: string; inputData: unknown };
 
 const isActive = (r: RunRow) => r.status === "pending" || r.status === "running";
 
@@ -70,7 +72,7 @@ export class FakeStore implements SimulationStore {
   async createRun(run: NewRun) {
     await this.#enter("createRun");
     const found = this.rows.find((r) => r.uid === run.uid && r.generation === run.generation);
-    if (found) return found;
+    if (found) return;
     const row: FakeRow = {
       id: run.id,
       uid: run.uid,
@@ -88,10 +90,10 @@ export class FakeStore implements SimulationStore {
       completedAt: null,
       requestHash: run.requestHash,
       seed: run.seed,
+      inputData: run.inputData,
     };
     this.rows.push(row);
     this.onChange();
-    return row;
   }
   async findReusable(requestHash: string, excludeId: string) {
     await this.#enter("findReusable");
@@ -253,5 +255,17 @@ export class FakeWriter implements SimulationWriter {
   }
   async recordEvent(ref: SimulationRef, event: KubeEvent) {
     this.events.push({ ...event, name: ref.name });
+  }
+}
+
+/** The API server's copies of the objects, read when a cached copy left part of its spec out. */
+export class FakeReader implements SimulationReader {
+  objects = new Map<string, SimulationObject>();
+  /** `namespace/name` of every GET, in order. */
+  gets: string[] = [];
+
+  async get(namespace: string, name: string) {
+    this.gets.push(`${namespace}/${name}`);
+    return this.objects.get(`${namespace}/${name}`);
   }
 }

@@ -1,13 +1,16 @@
 // The simulation reconciler over fakes, for several simulations on one
-// platform, with a clock the test moves. A status the reconciler writes is
-// handed back on the object, as the informer would.
+// platform, with a clock the test moves. The reader holds the objects as the
+// API server stores them and `sims` what the informer caches of them (the
+// cache transform applied). A status the reconciler writes is handed back on
+// both, as the API server and the informer would.
 import pino from "pino";
+import { Registry } from "prom-client";
 import type { PlatformObject, SimulationObject } from "../../../src/api/objects.ts";
+import { simulationCacheTransform } from "../../../src/controllers/simulation/cache-transform.ts";
 import { Executions } from "../../../src/controllers/simulation/executions.ts";
 import { createSimulationMetrics } from "../../../src/controllers/simulation/metrics.ts";
 import { createSimulationReconciler } from "../../../src/controllers/simulation/reconciler.ts";
-import { createRegistry } from "../../../src/runtime/metrics.ts";
-import { FakeSimulator, FakeStore, FakeWriter } from "./fakes.ts";
+import { FakeReader, FakeSimulator, FakeStore, FakeWriter } from "./fakes.ts";
 import { NOW, platformObject, simulation } from "./observations.ts";
 
 export const log = pino({ level: "silent" });
@@ -22,6 +25,12 @@ export function harness(limits: object = {}) {
   store.now = () => clock.now;
   const simulator = new FakeSimulator();
   const writer = new FakeWriter();
+  const reader = new FakeReader();
+  /** Stores the object as the API server would, and caches it as the informer would. */
+  const store_ = (key: string, sim: SimulationObject) => {
+    reader.objects.set(key, sim);
+    sims.set(key, simulationCacheTransform(sim));
+  };
   const woken: string[] = [];
   const executions = new Executions((key) => woken.push(key));
   const h = {
@@ -30,13 +39,14 @@ export function harness(limits: object = {}) {
     store,
     simulator,
     writer,
+    reader,
     woken,
     executions,
     platform: platformObject(limits) as PlatformObject | undefined,
     /** Adds a simulation named `name` (uid `u-<name>` unless given); returns its key. */
     add(name: string, over: { uid?: string; spec?: object } = {}) {
       const key = `risk/${name}`;
-      sims.set(key, simulation({ name, uid: over.uid ?? `u-${name}`, ...over }));
+      store_(key, simulation({ name, uid: over.uid ?? `u-${name}`, ...over }));
       return key;
     },
     sim(key: string) {
@@ -45,7 +55,7 @@ export function harness(limits: object = {}) {
       return sim;
     },
     update(key: string, change: (s: SimulationObject) => SimulationObject) {
-      sims.set(key, change(h.sim(key)));
+      store_(key, change(reader.objects.get(key) ?? h.sim(key)));
     },
     /** The status last written for the object of `key`. */
     status(key: string) {
@@ -55,9 +65,9 @@ export function harness(limits: object = {}) {
       try {
         return await reconcileKey(key, { log });
       } finally {
-        const sim = sims.get(key);
+        const sim = reader.objects.get(key);
         const status = sim && writer.byName.get(sim.metadata.name);
-        if (sim && status) sims.set(key, { ...sim, status });
+        if (sim && status && sims.has(key)) store_(key, { ...sim, status });
       }
     },
   };
@@ -66,9 +76,10 @@ export function harness(limits: object = {}) {
     getPlatform: (name: string) => (h.platform?.metadata.name === name ? h.platform : undefined),
     store,
     simulator,
+    reader,
     writer,
     executions,
-    metrics: createSimulationMetrics(createRegistry()),
+    metrics: createSimulationMetrics(new Registry()),
     now: () => clock.now,
     random: () => 0,
     finalizerGraceMs: FINALIZER_GRACE_MS,

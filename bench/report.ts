@@ -1,0 +1,126 @@
+// What bench/operator.ts prints: each measurement as it is made, then the
+// issue's table of targets from the same run.
+import type { MemorySample } from "./cache-memory.ts";
+import type { DeploymentSettings } from "./deployment.ts";
+import { operatorWrites, type WriteCounts } from "./writes.ts";
+
+export interface EndToEnd {
+  readonly seconds: number;
+  readonly rate: number;
+  readonly writes: WriteCounts;
+  readonly cpu: Map<string, number>;
+  readonly succeeded: number;
+}
+
+export interface RunFigures {
+  readonly sims: number;
+  readonly concurrency: number;
+  readonly settings: DeploymentSettings;
+  readonly raw: number;
+  readonly e2e: EndToEnd;
+  readonly idle: number;
+  readonly rows: { rows: number; completed: number; uids: number };
+}
+
+export interface CacheFigures {
+  readonly cached: number;
+  readonly historyEntries?: number;
+  readonly settings: DeploymentSettings;
+  readonly empty: MemorySample;
+  readonly full: MemorySample;
+  readonly withHistory: number;
+}
+
+const ms = (seconds: number) => (seconds * 1000).toFixed(1);
+
+export function printEndToEnd(f: RunFigures): void {
+  const { sims, e2e } = f;
+  console.log(`operator NODE_OPTIONS (the Deployment's): ${f.settings.nodeOptions || "(none)"}`);
+  console.log(
+    `API server raw writes (ConfigMap creates, ${f.concurrency} in parallel): ${f.raw.toFixed(1)}/s`,
+  );
+  console.log(
+    `${sims} simulations end to end: ${e2e.seconds.toFixed(1)} s, ${e2e.rate.toFixed(2)} completed/s`,
+  );
+  console.log(`ratio completed-simulations/s : raw-writes/s = ${(e2e.rate / f.raw).toFixed(3)}`);
+  console.log("CPU per completed simulation (ms), from /proc over the end-to-end run:");
+  for (const [component, seconds] of e2e.cpu) {
+    const indent = component.includes("/") ? "    " : "  ";
+    console.log(`${indent}${component.padEnd(16)} ${ms(seconds / sims).padStart(8)}`);
+  }
+  const lost = e2e.succeeded !== sims || f.rows.completed !== sims || f.rows.uids !== sims;
+  console.log(
+    `nothing lost: ${lost ? "NO" : "yes"} (${e2e.succeeded} Succeeded, ${f.rows.completed} completed rows of ${f.rows.rows}, ${f.rows.uids} uids)`,
+  );
+  console.log(`writes to montecarlosimulations during the run: ${JSON.stringify(e2e.writes)}`);
+  console.log(
+    `operator writes per create->Succeeded: ${(operatorWrites(e2e.writes) / sims).toFixed(2)} (plus the user's create)`,
+  );
+  console.log(`writes while idle for 15 s: ${f.idle}`);
+}
+
+/** Heap and RSS per cached simulation, and how many fit the Deployment's limits. */
+export function cacheFigures(c: CacheFigures) {
+  const heapKiB = ((c.full.heapMiB - c.empty.heapMiB) * 1024) / c.cached;
+  const rssKiB = ((c.full.rssMiB - c.empty.rssMiB) * 1024) / c.cached;
+  const byRss = ((c.settings.memoryLimitMiB - c.empty.rssMiB) * 1024) / Math.max(rssKiB, 0.1);
+  const byHeap =
+    c.settings.oldSpaceMiB === undefined
+      ? Number.POSITIVE_INFINITY
+      : ((c.settings.oldSpaceMiB - c.empty.heapMiB) * 1024) / Math.max(heapKiB, 0.1);
+  return { heapKiB, rssKiB, fit: Math.floor(Math.min(byRss, byHeap)) };
+}
+
+export function printCache(c: CacheFigures): void {
+  const { heapKiB, rssKiB, fit } = cacheFigures(c);
+  console.log(
+    `operator with ${c.cached} simulations cached (${c.withHistory} with ${c.historyEntries}-entry histories), NODE_OPTIONS ${c.settings.nodeOptions}:`,
+  );
+  console.log(
+    `  heap used ${c.empty.heapMiB.toFixed(1)} -> ${c.full.heapMiB.toFixed(1)} MiB (${heapKiB.toFixed(2)} KiB each); RSS ${c.empty.rssMiB.toFixed(0)} -> ${c.full.rssMiB.toFixed(0)} MiB (${rssKiB.toFixed(2)} KiB each)`,
+  );
+  console.log(
+    `  V8 heap reserved ${c.empty.heapTotalMiB.toFixed(0)} -> ${c.full.heapTotalMiB.toFixed(0)} MiB, external ${c.empty.externalMiB.toFixed(0)} -> ${c.full.externalMiB.toFixed(0)} MiB`,
+  );
+  console.log(
+    `  simulations that fit the Deployment's ${c.settings.memoryLimitMiB} MiB limit and ${c.settings.oldSpaceMiB} MiB old space, at these rates: ~${fit}`,
+  );
+}
+
+export function printTargets(t: {
+  sims: number;
+  e2e: EndToEnd;
+  idle: number;
+  cache: (CacheFigures & { cached: number }) | undefined;
+  raw?: number;
+}): void {
+  const rows: [string, string, string][] = [
+    [
+      "operator CPU per completed simulation",
+      `${ms((t.e2e.cpu.get("operator") ?? 0) / t.sims)} ms`,
+      "<= 5 ms",
+    ],
+    [
+      "writes per simulation; writes while idle",
+      `${(operatorWrites(t.e2e.writes) / t.sims).toFixed(2)}; ${t.idle}`,
+      "3.00; 0",
+    ],
+  ];
+  if (t.raw !== undefined) {
+    rows.splice(1, 0, ["completed/s / raw writes/s", (t.e2e.rate / t.raw).toFixed(3), ">= 0.10"]);
+  }
+  if (t.cache) {
+    const { heapKiB, fit } = cacheFigures(t.cache);
+    rows.push(
+      ["heap per cached simulation (half with histories)", `${heapKiB.toFixed(2)} KiB`, "<= 4 KiB"],
+      [`RSS with ${t.cache.cached} cached`, `${t.cache.full.rssMiB.toFixed(0)} MiB`, "<= 200 MiB"],
+      [
+        `simulations cached within the ${t.cache.settings.memoryLimitMiB} Mi limit`,
+        `~${fit}`,
+        ">= 20,000",
+      ],
+    );
+  }
+  console.log("\n| measure | this run | target |\n|---|---|---|");
+  for (const [measure, value, target] of rows) console.log(`| ${measure} | ${value} | ${target} |`);
+}
