@@ -175,28 +175,33 @@ function watch(
   });
 }
 
-/** Calls onLine for every complete line; resolves at the end of the response. */
+/**
+ * Calls onLine for every complete line; resolves at the end of the response.
+ * A line's pieces are joined once, when its newline arrives: appending each
+ * chunk to one string and searching it again would copy a 100 KB object
+ * (a simulation with a long history) several times over.
+ */
 function streamLines(res: IncomingMessage, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    let buffered = "";
+    let pieces: string[] = [];
     res.setEncoding("utf8");
     res.on("data", (chunk: string) => {
-      buffered += chunk;
-      let newline = buffered.indexOf("\n");
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (line.trim() !== "") {
-          try {
-            onLine(line);
-          } catch (err) {
-            reject(err);
-            res.destroy();
-            return;
-          }
+      let start = 0;
+      for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
+        pieces.push(chunk.slice(start, nl));
+        const line = pieces.join("");
+        pieces = [];
+        start = nl + 1;
+        if (line.trim() === "") continue;
+        try {
+          onLine(line);
+        } catch (err) {
+          reject(err);
+          res.destroy();
+          return;
         }
-        newline = buffered.indexOf("\n");
       }
+      if (start < chunk.length) pieces.push(chunk.slice(start));
     });
     res.on("end", () => resolve());
     res.on("error", reject);

@@ -148,7 +148,11 @@ describe("the native transport", () => {
   it("streams a watch's events, lines split across chunks, until the server ends it", async () => {
     const { s, url } = await server((_req, res) => {
       res.write('{"type":"ADDED","object":{"a":1}}\n{"type":"MOD');
-      setTimeout(() => res.end('IFIED","object":{"a":2}}\n'), 20);
+      setTimeout(() => res.write("IFI"), 10);
+      setTimeout(
+        () => res.end('ED","object":{"a":2}}\n\n{"type":"DELETED","object":{"a":3}}\n'),
+        20,
+      );
     });
     const events: unknown[] = [];
     await createKubeTransport({ server: url }).watch(
@@ -159,6 +163,7 @@ describe("the native transport", () => {
     expect(events).toEqual([
       ["ADDED", { a: 1 }],
       ["MODIFIED", { a: 2 }],
+      ["DELETED", { a: 3 }],
     ]);
     s.close();
   });
