@@ -39,6 +39,11 @@ export type ReconcileFn = (
 // biome-ignore lint/suspicious/noConfusingVoidType: lets reconcilers be declared as returning Promise<void>
 export type ReconcileOutcome = ReconcileResult | undefined | void;
 
+export interface WatchOptions<T> {
+  /** True for an update (old, new) that needs no reconcile. */
+  readonly skipUpdate?: (old: T, object: T) => boolean;
+}
+
 export interface ControllerOptions {
   /** Names the controller in logs and metric labels. */
   name: string;
@@ -64,7 +69,16 @@ export interface Controller {
    * Enqueues keys for each informer event. `mapToKeys` defaults to the
    * object's own key; return other keys to reconcile owners or dependents.
    */
-  watch<T>(informer: Informer<T>, mapToKeys?: (object: T) => string | string[] | undefined): void;
+  /**
+   * Enqueues the keys of the informer's changes. `options.skipUpdate` drops
+   * an update event (never an add, a delete or a resync) whose change needs
+   * no reconcile, as controller-runtime's predicates do.
+   */
+  watch<T>(
+    informer: Informer<T>,
+    mapToKeys?: (object: T) => string | string[] | undefined,
+    options?: WatchOptions<T>,
+  ): void;
   /**
    * Waits for the watched informers to sync, then starts the workers; resolves
    * once they run (or without starting them if `signal` aborts first). Aborting
@@ -240,12 +254,21 @@ export function createController(options: ControllerOptions): Controller {
     queue,
     enqueue: (key) => queue.add(key),
     enqueueAfter: (key, delayMs) => queue.addAfter(key, delayMs),
-    watch<T>(informer: Informer<T>, mapToKeys?: (object: T) => string | string[] | undefined) {
+    watch<T>(
+      informer: Informer<T>,
+      mapToKeys?: (object: T) => string | string[] | undefined,
+      options?: WatchOptions<T>,
+    ) {
       const map = mapToKeys ?? defaultKeyOf;
+      const skip = options?.skipUpdate;
       informers.push(informer as Informer<unknown>);
       informer.addHandlers({
         onAdd: (o) => enqueueMapped(map, o),
-        onUpdate: (_old, o) => enqueueMapped(map, o),
+        // A resync hands the same object as old and new: never skipped.
+        onUpdate: (old, o) => {
+          if (old !== o && skip?.(old, o)) return;
+          enqueueMapped(map, o);
+        },
         onDelete: (o) => enqueueMapped(map, o),
       });
     },

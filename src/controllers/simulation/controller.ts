@@ -20,6 +20,7 @@ import { startOrphanSweeps } from "./orphan-sweep.ts";
 import type { SimulationStore, SimulatorClient } from "./ports.ts";
 import { createSimulationReconciler } from "./reconciler.ts";
 import { isTerminal } from "./status.ts";
+import { isStatusEcho } from "./status-echo.ts";
 
 export interface SimulationControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -70,7 +71,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     metrics: options.controllerMetrics,
   });
   enqueue = (key) => controller.enqueue(key);
-  controller.watch(simulations);
+  controller.watch(simulations, undefined, { skipUpdate: isStatusEcho });
   // A platform change wakes the simulations that wait on it.
   controller.watch(platforms, (platform) =>
     simulations

@@ -292,6 +292,37 @@ describe("controller", () => {
     expect(controller.hasSynced()).toBe(true);
     await controller.stop();
   });
+
+  it("skipUpdate drops the update events it names, never adds, deletes or resyncs", async () => {
+    type Obj = { metadata: { name: string; namespace: string }; v: number };
+    const handlers: Array<InformerHandlers<Obj>> = [];
+    const informer = {
+      name: "fake",
+      hasSynced: () => true,
+      waitForSync: async () => true,
+      addHandlers: (h: InformerHandlers<Obj>) => handlers.push(h),
+    } as unknown as Informer<Obj>;
+    const seen: string[] = [];
+    const { controller } = setup(async (key) => {
+      seen.push(key);
+    });
+    // Skips every update whose new version is even.
+    controller.watch(informer, (o) => [`${o.metadata.name}@${o.v}`], {
+      skipUpdate: (_old, o) => o.v % 2 === 0,
+    });
+    await controller.start();
+    const obj = (v: number) => ({ metadata: { name: "x", namespace: "ns" }, v });
+    const h = handlers[0];
+    h?.onAdd?.(obj(0));
+    h?.onUpdate?.(obj(0), obj(1));
+    h?.onUpdate?.(obj(1), obj(2));
+    const resync = obj(4);
+    h?.onUpdate?.(resync, resync);
+    h?.onDelete?.(obj(6));
+    await flushMicrotasks();
+    expect(seen).toEqual(["x@0", "x@1", "x@4", "x@6"]);
+    await controller.stop();
+  });
 });
 
 describe("controller stop escalation", () => {
