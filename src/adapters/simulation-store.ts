@@ -78,6 +78,9 @@ export function createSimulationStore(prisma: PrismaClient): SimulationStore {
               inputData: run.inputData as object,
               requestHash: run.requestHash,
               seed: BigInt(run.seed),
+              ...(run.startedAt
+                ? { status: "running" as const, attempts: 1, startedAt: run.startedAt }
+                : {}),
             },
           ],
           skipDuplicates: true,

@@ -171,9 +171,13 @@ function assemble(
   const run = decideRun({ ...o, row });
   const reserve = run.actions.filter((a) => a.type === "reserve");
   const rest = run.actions.filter((a) => a.type !== "reserve");
-  const create: Action[] = created ? [{ type: "createRow", run: created }] : [];
+  // A row created to be submitted at once is created started: one statement.
+  const started = created ? rest.find((a) => a.type === "markStarted") : undefined;
+  const create: Action[] = created
+    ? [{ type: "createRow", run: started ? { ...created, startedAt: started.at } : created }]
+    : [];
   return {
-    actions: [...reserve, ...stale, ...create, ...rest],
+    actions: [...reserve, ...stale, ...create, ...rest.filter((a) => a !== started)],
     status: statusOf(o, runStatusInput(run, row, o.now)),
     ...(run.requeueAfterMs !== undefined
       ? { requeueAfterMs: Math.max(1, Math.ceil(run.requeueAfterMs)) }

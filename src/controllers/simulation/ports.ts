@@ -41,6 +41,8 @@ export interface NewRun {
   readonly inputData: unknown;
   readonly requestHash: string;
   readonly seed: number;
+  /** Set when the run is submitted as it is created: the row starts running, attempt 1. */
+  readonly startedAt?: Date;
 }
 
 /** An active row, as the orphan sweep lists them. */
@@ -54,7 +56,7 @@ export interface ActiveRun {
 export interface SimulationStore {
   /** Every row of the object, all generations. */
   runsOf(uid: string): Promise<RunRow[]>;
-  /** Creates the row of (uid, generation) unless it exists; safe to call again. */
+  /** Creates the row of (uid, generation) unless it exists (pending, or running with startedAt); safe to call again. */
   createRun(run: NewRun): Promise<void>;
   /** The newest completed row of another run with the same request hash, if any. */
   findReusable(requestHash: string, excludeId: string): Promise<RunRow | undefined>;

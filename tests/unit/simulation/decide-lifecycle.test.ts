@@ -25,12 +25,12 @@ import {
 describe("decide: generations, admission, engine version, TTL, refusals", () => {
   it.each<{ name: string; given: Observation; want: Want }>([
     {
-      name: "a new generation reserves, then writes its row, then starts",
+      name: "a new generation reserves, then writes its row already started, then launches",
       given: active({ rows: [] }),
       want: {
         phase: "Running",
         reason: "Running",
-        actions: ["reserve", "createRow", ...SUBMIT.slice(1)],
+        actions: ["reserve", "createRow", "launch"],
       },
     },
     {
@@ -133,7 +133,7 @@ describe("decide: generations and admission in detail", () => {
         others: ["risk/asm#u1/1"],
       }),
     );
-    expect(types(d)).toEqual(["reserve", "cancelStale", "createRow", "markStarted", "launch"]);
+    expect(types(d)).toEqual(["reserve", "cancelStale", "createRow", "launch"]);
     expect(action(d, "cancelStale")).toEqual({
       type: "cancelStale",
       runKeys: ["risk/asm#u1/1"],
@@ -144,6 +144,7 @@ describe("decide: generations and admission in detail", () => {
       id: runIdOf(UID, 2),
       generation: 2,
       requestHash: "h1",
+      startedAt: NOW,
     });
   });
 

@@ -38,7 +38,7 @@ describe("simulation reconciler", () => {
 
   it("records the row before submitting, runs once, then goes quiet", async () => {
     await h.reconcile(key);
-    expect(h.store.calls).toEqual(["runsOf", "findReusable", "createRun", "markStarted"]);
+    expect(h.store.calls).toEqual(["runsOf", "findReusable", "createRun"]);
     expect(h.store.rows).toHaveLength(1);
     expect(h.store.row(JOB)).toMatchObject({
       status: "running",
@@ -87,7 +87,7 @@ describe("simulation reconciler", () => {
   });
 
   it("a database failure after the reserve gives the slot back and launches nothing", async () => {
-    h.store.downFor.add("markStarted");
+    h.store.downFor.add("createRun");
     await expect(h.reconcile(key)).rejects.toMatchObject({ reason: "DatabaseUnavailable" });
     expect(h.executions.inFlight("default")).toBe(0);
     expect(h.simulator.calls).toHaveLength(0);
