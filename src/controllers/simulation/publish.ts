@@ -1,5 +1,9 @@
-// Writes a status when it changed, with an Event when the phase or the Ready
-// reason did; the one status write of a reconcile.
+// Writes a status when it changed; the one status write of a reconcile. An
+// Event goes with it when the phase or the Ready reason changed to a Warning
+// reason or to an end (Succeeded, Failed): the Normal steps on the way
+// (Pending, Running) are in the conditions and their lastTransitionTime, and
+// an Event each would be two more API writes per simulation. They are
+// logged at debug; ends and Warnings at info.
 import type { Logger } from "pino";
 import { findCondition } from "../../api/conditions.ts";
 import type { SimulationObject } from "../../api/objects.ts";
@@ -32,15 +36,21 @@ export async function publish(deps: PublishDeps, sim: SimulationObject, status: 
     before?.reason !== after?.reason ||
     previous?.phase !== status.phase;
   if (!changed || !after) return;
-  deps.log.info(
-    { phase: status.phase, reason: after.reason, generation: status.observedGeneration },
-    after.message,
-  );
-  if (status.phase === "Succeeded" || status.phase === "Failed") {
-    deps.metrics.terminal.inc({ phase: status.phase, reason: after.reason });
+  const terminal = status.phase === "Succeeded" || status.phase === "Failed";
+  const warning = WARNING_REASONS.has(after.reason);
+  const fields = {
+    phase: status.phase,
+    reason: after.reason,
+    generation: status.observedGeneration,
+  };
+  if (!terminal && !warning) {
+    deps.log.debug(fields, after.message);
+    return;
   }
+  deps.log.info(fields, after.message);
+  if (terminal) deps.metrics.terminal.inc({ phase: status.phase, reason: after.reason });
   await emit(deps, refOf(sim), {
-    type: WARNING_REASONS.has(after.reason) ? "Warning" : "Normal",
+    type: warning ? "Warning" : "Normal",
     reason: after.reason,
     message: after.message,
   });

@@ -63,7 +63,8 @@ describe("simulation reconciler", () => {
       phase: "Succeeded",
       result: { passProbability: 0.6, survivalProbability: 0.7, daysToPass: { p50: 12, p90: 14 } },
     });
-    expect(h.writer.events.map((e) => e.reason)).toEqual(["Running", "Completed"]);
+    // Events mark the end and Warnings; Running is in the conditions only.
+    expect(h.writer.events.map((e) => e.reason)).toEqual(["Completed"]);
     expect(h.executions.inFlight("default")).toBe(0);
 
     const writes = h.writer.statuses.length;
