@@ -1,5 +1,7 @@
 // The Prisma store against PostgreSQL: the row of a generation is created
-// once by a single INSERT, and reading the runs leaves the request out.
+// once by a single INSERT, reading the runs leaves the request out, and the
+// raw SQL of the hot path reads and writes what Prisma's own queries do
+// (dates, JSON, BIGINT, the enum), never touching a terminal row.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -51,5 +53,55 @@ describe("the simulation store", () => {
     } finally {
       await db.end();
     }
+  });
+
+  it("walks a row through its transitions; the client's own queries read back the same", async () => {
+    const uid = randomUUID();
+    const startedAt = new Date("2026-11-30T12:34:56.789Z");
+    const before = Date.now();
+    await store.createRun({ ...newRun(uid, { a: 1 }), startedAt });
+    const [created] = await store.runsOf(uid);
+    expect(created).toMatchObject({ status: "running", attempts: 1, failures: 0, startedAt });
+    // createdAt is the client's clock, stored as Prisma stores it (UTC).
+    const orm = await prisma.simulationJob.findUniqueOrThrow({ where: { id: runIdOf(uid, 1) } });
+    expect(orm.createdAt).toEqual(created?.createdAt);
+    expect(Math.abs(orm.createdAt.getTime() - before)).toBeLessThan(60_000);
+    expect(orm.startedAt).toEqual(startedAt);
+    expect(orm.inputData).toEqual({ a: 1 });
+
+    await store.recordFailure(runIdOf(uid, 1), "boom");
+    await store.markStarted(runIdOf(uid, 1), new Date("2026-12-01T00:00:00Z"));
+    await store.markPending(runIdOf(uid, 1));
+    expect((await store.runsOf(uid))[0]).toMatchObject({
+      status: "pending",
+      attempts: 2,
+      failures: 1,
+      error: "boom",
+      startedAt: new Date("2026-12-01T00:00:00Z"),
+    });
+    const result = { passProbability: 0.5, nested: { list: [1, 2.5] } };
+    await store.complete(runIdOf(uid, 1), result);
+    // A terminal row stays as it is.
+    await store.fail(runIdOf(uid, 1), "DeadlineExceeded", "late");
+    const [done] = await store.runsOf(uid);
+    expect(done).toMatchObject({ status: "completed", result, error: null, failureReason: null });
+    expect(done?.completedAt).toBeInstanceOf(Date);
+    expect(await store.findReusable(`h-${uid}`, "another")).toMatchObject({
+      id: runIdOf(uid, 1),
+      result,
+    });
+    expect(await store.findReusable(`h-${uid}`, runIdOf(uid, 1))).toBeUndefined();
+  });
+
+  it("fails a row with its reason and message", async () => {
+    const uid = randomUUID();
+    await store.createRun(newRun(uid, {}));
+    await store.fail(runIdOf(uid, 1), "BackoffLimitExceeded", "3 failed executions");
+    expect((await store.runsOf(uid))[0]).toMatchObject({
+      status: "failed",
+      failureReason: "BackoffLimitExceeded",
+      error: "3 failed executions",
+      attempts: 0,
+    });
   });
 });
