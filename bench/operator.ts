@@ -110,7 +110,8 @@ async function endToEnd(ns: string, platformName: string, operator: OperatorProc
   const seconds = (done - t0) / 1000;
   const writes = diff(before, await simulationWrites());
   await phases.stop();
-  return { seconds, rate: SIMS / seconds, writes, cpu, succeeded: phases.count("Succeeded") };
+  const succeeded = phases.count("Succeeded");
+  return { seconds, rate: SIMS / seconds, writes, cpu, succeeded, waited: phases.ever("Pending") };
 }
 
 async function main() {

@@ -11,6 +11,8 @@ import { stack } from "../tests/integration/harness.ts";
 
 export interface PhaseWatch {
   count(phase: string): number;
+  /** How many simulations were ever seen in `phase`. */
+  ever(phase: string): number;
   /** Resolves with performance.now() when `n` simulations are in `phase`. */
   until(phase: string, n: number, timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
@@ -26,10 +28,12 @@ export async function watchPhases(kubeConfig: KubeConfig, namespace: string): Pr
   });
   const phases = new Map<string, string>();
   const counts = new Map<string, number>();
+  const seen = new Map<string, Set<string>>();
   const waiters = new Set<() => void>();
   const set = (key: string, phase: string | undefined) => {
     const old = phases.get(key);
     if (old === phase) return;
+    if (phase !== undefined) seen.set(phase, (seen.get(phase) ?? new Set()).add(key));
     if (old !== undefined) counts.set(old, (counts.get(old) ?? 0) - 1);
     if (phase === undefined) phases.delete(key);
     else {
@@ -49,6 +53,7 @@ export async function watchPhases(kubeConfig: KubeConfig, namespace: string): Pr
   const count = (phase: string) => counts.get(phase) ?? 0;
   return {
     count,
+    ever: (phase) => seen.get(phase)?.size ?? 0,
     until(phase, n, timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

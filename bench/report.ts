@@ -10,6 +10,8 @@ export interface EndToEnd {
   readonly writes: WriteCounts;
   readonly cpu: Map<string, number>;
   readonly succeeded: number;
+  /** Simulations seen Pending on the way: each waited for a slot, one status write more. */
+  readonly waited: number;
 }
 
 export interface RunFigures {
@@ -55,6 +57,10 @@ export function printEndToEnd(f: RunFigures): void {
   console.log(`writes to montecarlosimulations during the run: ${JSON.stringify(e2e.writes)}`);
   console.log(
     `operator writes per create->Succeeded: ${(operatorWrites(e2e.writes) / sims).toFixed(2)} (plus the user's create)`,
+  );
+  // Finalizer, Running, Succeeded; a fourth (Pending) for each that waited.
+  console.log(
+    `  ${e2e.waited} of ${sims} waited for a slot first (Pending): 3 writes each that never waited and 4 each that waited would be ${((3 * sims + e2e.waited) / sims).toFixed(2)}`,
   );
   console.log(`writes while idle for 15 s: ${f.idle}`);
 }
