@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import pino from "pino";
+import { createPool } from "./adapters/database-pool.ts";
 import { applyMigrations } from "./adapters/migrations.ts";
 import { createPrisma } from "./adapters/prisma.ts";
 import { createSimulationStore } from "./adapters/simulation-store.ts";
@@ -46,8 +47,9 @@ const controllerMetrics = createControllerMetrics(registry);
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const request = createKubeRequester(kubeConfig);
-const prisma = createPrisma(config.DATABASE_URL);
-const store = createSimulationStore(prisma);
+const pool = createPool(config.DATABASE_URL);
+const prisma = createPrisma(pool);
+const store = createSimulationStore(prisma, pool);
 const credentials = simulatorCredentials(config);
 // An unreadable token file stops the process at start, not at the first simulation.
 await credentials?.tokens();
@@ -197,5 +199,6 @@ if (config.LEADER_ELECTION) {
 await stopWork();
 await health.close();
 await prisma.$disconnect();
+await pool.end();
 log.info("stopped");
 process.exit(exitCode);

@@ -1,4 +1,4 @@
-// Classifies what Prisma and its pg driver adapter throw, by error class and
+// Classifies what Prisma, its pg driver adapter and pg itself throw, by error class and
 // code, never by parsing messages: connection-class failures are retryable
 // (StoreUnavailableError, DatabaseUnavailable); everything else the database
 // answered (constraints, schema, values) is a StoreError (DatabaseError).
@@ -53,11 +53,13 @@ function describe(err: unknown): Described {
       code?: unknown;
       kind?: unknown;
       originalCode?: unknown;
+      severity?: unknown;
       cause?: unknown;
     };
     const adapterKind = typeof fields.kind === "string" ? fields.kind : undefined;
     const code = typeof fields.code === "string" ? fields.code : undefined;
-    const sqlState = typeof fields.originalCode === "string" ? fields.originalCode : undefined;
+    const sqlState =
+      typeof fields.originalCode === "string" ? fields.originalCode : pgSqlState(fields);
     if (fields.name === "PrismaClientInitializationError") unreachable = true;
     if (adapterKind && UNREACHABLE_KINDS.has(adapterKind)) unreachable = true;
     if (code && (UNREACHABLE_CODES.test(code) || NETWORK_CODES.has(code))) unreachable = true;
@@ -70,6 +72,14 @@ function describe(err: unknown): Described {
   // Only a plain word or code is quoted: nothing that could carry a host or a query.
   const safe = word !== undefined && /^[A-Za-z0-9_]{1,64}$/.test(word) ? word : "unknown error";
   return { unreachable: unreachable || !answered, kind: safe };
+}
+
+/** pg's own DatabaseError (an answer from the server): its SQLSTATE is `code`, beside a `severity`. */
+function pgSqlState(fields: { code?: unknown; severity?: unknown }): string | undefined {
+  const { code, severity } = fields;
+  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)
+    ? code
+    : undefined;
 }
 
 /** The store's error for a failed `operation`. */

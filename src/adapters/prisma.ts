@@ -1,18 +1,16 @@
 // One Prisma client over node-postgres (CockroachDB and PostgreSQL both speak
-// its protocol). Short connect and statement timeouts so that a database
-// that is down fails a reconcile quickly instead of holding a worker.
+// its protocol), on the pool of database-pool.ts.
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { type Pool, poolConfig } from "./database-pool.ts";
 
-export function createPrisma(databaseUrl: string): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: databaseUrl,
-    max: 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 15_000,
-  });
-  return new PrismaClient({ adapter });
+/**
+ * A client on a shared `pool` (its owner ends it), or on a pool of its own
+ * for a URL, which $disconnect ends.
+ */
+export function createPrisma(database: string | Pool): PrismaClient {
+  const pool = typeof database === "string" ? poolConfig(database) : database;
+  return new PrismaClient({ adapter: new PrismaPg(pool) });
 }
 
 export type { PrismaClient };

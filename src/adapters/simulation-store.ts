@@ -1,49 +1,65 @@
-// SimulationStore on Prisma. Failures become StoreUnavailableError (retry)
-// or StoreError (the database refused), see database-errors.ts.
+// SimulationStore on the database. Failures become StoreUnavailableError
+// (retry) or StoreError (the database refused), see database-errors.ts.
 // The statements every simulation runs (its rows, the reuse lookup, the
-// insert, the status updates) are raw SQL through Prisma ($queryRaw,
-// $executeRaw): the query compiler cost about 0.3 ms of CPU more per
-// statement (docs/performance.md). The SQL is plain enough for PostgreSQL and
-// CockroachDB alike; the rare ones (cancels, the orphan sweep) stay queries
-// of the client.
+// insert, the status updates) are SQL on the shared pg pool, prepared once
+// per connection: through Prisma's client each cost about 0.5 ms more CPU
+// (docs/performance.md). The SQL is plain enough for PostgreSQL and
+// CockroachDB alike. The rare ones (cancels, the orphan sweep) stay queries
+// of the Prisma client; the schema and its migrations are Prisma's.
 import type {
   ActiveRun,
   NewRun,
   RunRow,
+  RunStatus,
   SimulationStore,
 } from "../controllers/simulation/ports.ts";
-import { Prisma } from "../generated/prisma/client.ts";
 import { databaseError } from "./database-errors.ts";
+import type { Pool } from "./database-pool.ts";
 import type { PrismaClient } from "./prisma.ts";
 
 const ACTIVE = { in: ["pending" as const, "running" as const] };
 
 /** Every column but inputData (up to a 10,000-entry history, never read back). */
-const COLUMNS = Prisma.raw(
+const COLUMNS =
   `id, generation, status::text AS status, attempts, failures, result, "failureReason", error, ` +
-    `"createdAt", "startedAt", "completedAt", "requestHash", seed`,
-);
+  `"createdAt", "startedAt", "completedAt", "requestHash", seed`;
 
-/** A row as $queryRaw returns it: BIGINT columns as bigint. */
-type RawJob = Omit<RunRow, "generation" | "seed"> & { generation: bigint; seed: bigint };
+/** A row as pg returns it: BIGINT columns as text. */
+type RawJob = Omit<RunRow, "generation" | "seed" | "status"> & {
+  generation: string;
+  seed: string;
+  status: RunStatus;
+};
 
-function toRow(job: RawJob): RunRow {
-  return {
-    id: job.id,
-    generation: Number(job.generation),
-    status: job.status,
-    attempts: job.attempts,
-    failures: job.failures,
-    result: job.result,
-    failureReason: job.failureReason,
-    error: job.error,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    completedAt: job.completedAt,
-    requestHash: job.requestHash,
-    seed: Number(job.seed),
-  };
-}
+const toRow = (job: RawJob): RunRow => ({
+  ...job,
+  generation: Number(job.generation),
+  seed: Number(job.seed),
+});
+
+const STATEMENTS = {
+  runsOf: `SELECT ${COLUMNS} FROM "SimulationJob" WHERE uid = $1`,
+  insert: `INSERT INTO "SimulationJob" (id, namespace, name, uid, generation, "assessmentId",
+    "fundedAccountId", "inputData", "requestHash", seed, status, attempts, "startedAt", "createdAt")
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::text::"SimulationStatus", $12, $13, $14)
+    ON CONFLICT DO NOTHING`,
+  reusable: `SELECT ${COLUMNS} FROM "SimulationJob"
+    WHERE "requestHash" = $1 AND status = 'completed' AND id <> $2
+    ORDER BY "completedAt" DESC LIMIT 1`,
+  // Each update applies to an active (pending or running) row only: a
+  // terminal row stays as it is.
+  markStarted: `UPDATE "SimulationJob" SET status = 'running', attempts = attempts + 1,
+    "startedAt" = $2 WHERE id = $1 AND status IN ('pending', 'running')`,
+  complete: `UPDATE "SimulationJob" SET status = 'completed', result = $2::jsonb,
+    "failureReason" = NULL, error = NULL, "completedAt" = $3
+    WHERE id = $1 AND status IN ('pending', 'running')`,
+  recordFailure: `UPDATE "SimulationJob" SET status = 'pending', failures = failures + 1,
+    error = $2 WHERE id = $1 AND status IN ('pending', 'running')`,
+  markPending: `UPDATE "SimulationJob" SET status = 'pending'
+    WHERE id = $1 AND status IN ('pending', 'running')`,
+  fail: `UPDATE "SimulationJob" SET status = 'failed', "failureReason" = $2, error = $3,
+    "completedAt" = $4 WHERE id = $1 AND status IN ('pending', 'running')`,
+} as const;
 
 async function db<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -53,12 +69,16 @@ async function db<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createSimulationStore(prisma: PrismaClient): SimulationStore {
+/** TIMESTAMP columns hold UTC: sent as ISO text, whose zone the column ignores. */
+const utc = (date: Date) => date.toISOString();
+
+export function createSimulationStore(prisma: PrismaClient, pool: Pool): SimulationStore {
   const jobs = prisma.simulationJob;
-  /** Updates the row while it is active (pending or running); a terminal row stays as it is. */
-  const update = (operation: string, id: string, set: Prisma.Sql) =>
+  const run = (name: keyof typeof STATEMENTS, values: unknown[]) =>
+    pool.query<RawJob>({ name, text: STATEMENTS[name], values });
+  const update = (operation: string, name: keyof typeof STATEMENTS, values: unknown[]) =>
     db(operation, async () => {
-      await prisma.$executeRaw`UPDATE "SimulationJob" SET ${set} WHERE id = ${id} AND status IN ('pending', 'running')`;
+      await run(name, values);
     });
   const cancel = (operation: string, where: Parameters<typeof jobs.updateMany>[0]["where"]) =>
     db(operation, async () => {
@@ -67,62 +87,40 @@ export function createSimulationStore(prisma: PrismaClient): SimulationStore {
     });
   return {
     runsOf: (uid) =>
-      db("reading the runs", async () =>
-        (
-          await prisma.$queryRaw<
-            RawJob[]
-          >`SELECT ${COLUMNS} FROM "SimulationJob" WHERE uid = ${uid}`
-        ).map(toRow),
-      ),
+      db("reading the runs", async () => (await run("runsOf", [uid])).rows.map(toRow)),
     // ON CONFLICT DO NOTHING: creating twice finds the same row. A run
     // submitted as it is created starts running, attempt 1.
-    createRun: (run: NewRun) =>
-      db("recording the run", async () => {
-        const started = run.startedAt !== undefined;
-        await prisma.$executeRaw`INSERT INTO "SimulationJob"
-          (id, namespace, name, uid, generation, "assessmentId", "fundedAccountId", "inputData",
-           "requestHash", seed, status, attempts, "startedAt", "createdAt")
-          VALUES (${run.id}, ${run.namespace}, ${run.name}, ${run.uid}, ${BigInt(run.generation)},
-           ${run.assessmentId ?? null}, ${run.fundedAccountId ?? null},
-           ${JSON.stringify(run.inputData)}::jsonb, ${run.requestHash}, ${BigInt(run.seed)},
-           ${started ? "running" : "pending"}::"SimulationStatus", ${started ? 1 : 0},
-           ${run.startedAt ?? null}, ${new Date()})
-          ON CONFLICT DO NOTHING`;
-      }),
+    createRun: (r: NewRun) =>
+      update("recording the run", "insert", [
+        r.id,
+        r.namespace,
+        r.name,
+        r.uid,
+        r.generation,
+        r.assessmentId ?? null,
+        r.fundedAccountId ?? null,
+        JSON.stringify(r.inputData),
+        r.requestHash,
+        r.seed,
+        r.startedAt ? "running" : "pending",
+        r.startedAt ? 1 : 0,
+        r.startedAt ? utc(r.startedAt) : null,
+        utc(new Date()),
+      ]),
     findReusable: (requestHash, excludeId) =>
       db("looking up a reusable result", async () => {
-        const [job] = await prisma.$queryRaw<RawJob[]>`SELECT ${COLUMNS} FROM "SimulationJob"
-          WHERE "requestHash" = ${requestHash} AND status = 'completed' AND id <> ${excludeId}
-          ORDER BY "completedAt" DESC LIMIT 1`;
+        const [job] = (await run("reusable", [requestHash, excludeId])).rows;
         return job ? toRow(job) : undefined;
       }),
     markStarted: (id, startedAt) =>
-      update(
-        "marking the run started",
-        id,
-        Prisma.sql`status = 'running', attempts = attempts + 1, "startedAt" = ${startedAt}`,
-      ),
+      update("marking the run started", "markStarted", [id, utc(startedAt)]),
     complete: (id, result) =>
-      update(
-        "storing the result",
-        id,
-        Prisma.sql`status = 'completed', result = ${JSON.stringify(result)}::jsonb,
-          "failureReason" = NULL, error = NULL, "completedAt" = ${new Date()}`,
-      ),
+      update("storing the result", "complete", [id, JSON.stringify(result), utc(new Date())]),
     recordFailure: (id, message) =>
-      update(
-        "recording a failed execution",
-        id,
-        Prisma.sql`status = 'pending', failures = failures + 1, error = ${message}`,
-      ),
-    markPending: (id) => update("returning the run to pending", id, Prisma.sql`status = 'pending'`),
+      update("recording a failed execution", "recordFailure", [id, message]),
+    markPending: (id) => update("returning the run to pending", "markPending", [id]),
     fail: (id, reason, message) =>
-      update(
-        "failing the run",
-        id,
-        Prisma.sql`status = 'failed', "failureReason" = ${reason}, error = ${message},
-          "completedAt" = ${new Date()}`,
-      ),
+      update("failing the run", "fail", [id, reason, message, utc(new Date())]),
     cancelOtherGenerations: (uid, generation) =>
       cancel("cancelling earlier generations", { uid, generation: { not: BigInt(generation) } }),
     cancelAll: (uid) => cancel("cancelling the runs", { uid }),
@@ -138,7 +136,7 @@ export function createSimulationStore(prisma: PrismaClient): SimulationStore {
     cancelRuns: (ids) => cancel("cancelling orphaned runs", { id: { in: [...ids] } }),
     ping: () =>
       db("ping", async () => {
-        await prisma.$queryRaw`SELECT 1`;
+        await pool.query("SELECT 1");
       }),
   };
 }

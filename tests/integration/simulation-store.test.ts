@@ -4,18 +4,30 @@
 // (dates, JSON, BIGINT, the enum), never touching a terminal row.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPool } from "../../src/adapters/database-pool.ts";
 import { createPrisma } from "../../src/adapters/prisma.ts";
 import { createSimulationStore } from "../../src/adapters/simulation-store.ts";
 import { runIdOf } from "../../src/controllers/simulation/engine-request.ts";
 import { historyOf } from "../fixtures/simulations.ts";
 import { stack } from "./harness.ts";
 
-const prisma = createPrisma(stack.databaseUrl);
-const store = createSimulationStore(prisma);
+const pool = createPool(stack.databaseUrl);
+const prisma = createPrisma(pool);
+const store = createSimulationStore(prisma, pool);
+
+// Dates must come back as written whatever the process's time zone: pg's
+// default reads a TIMESTAMP as local time.
+const zone = process.env.TZ;
+beforeAll(() => {
+  process.env.TZ = "America/New_York";
+});
 
 afterAll(async () => {
+  if (zone === undefined) delete process.env.TZ;
+  else process.env.TZ = zone;
   await prisma.$disconnect();
+  await pool.end();
 });
 
 const newRun = (uid: string, inputData: object) => ({

@@ -8,6 +8,7 @@ import {
   PrismaClientInitializationError,
   PrismaClientKnownRequestError,
 } from "@prisma/client/runtime/client";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { databaseError } from "../../../src/adapters/database-errors.ts";
 import { StoreError, StoreUnavailableError } from "../../../src/controllers/simulation/ports.ts";
@@ -48,6 +49,16 @@ function postgres(sqlState: string, message: string) {
     originalMessage: message,
   };
   return known("P2039", `Database error. Code: \`${sqlState}\`. Message: \`${message}\``, payload);
+}
+
+/** pg's own DatabaseError, for the store's SQL on the pool: the SQLSTATE in `code`. */
+function pgError(sqlState: string, message: string) {
+  const err = new pg.DatabaseError(message, message.length, "error");
+  return Object.assign(err, {
+    severity: "FATAL",
+    code: sqlState,
+    detail: `Key (host)=(${HOST}) while running: ${SQL}`,
+  });
 }
 
 /** What node's net module raises, as pg passes it on. */
@@ -204,6 +215,33 @@ const CASES: { name: string; err: unknown; unavailable: boolean; message: string
     message: "the database refused storing the result (P2039)",
   },
 ];
+
+CASES.push(
+  {
+    name: "pg 23505 from the store's own SQL: the database answered",
+    err: pgError("23505", `duplicate key value violates unique constraint for ${USER}`),
+    unavailable: false,
+    message: "the database refused storing the result (23505)",
+  },
+  {
+    name: "pg 57P01 (the server is shutting down): retry",
+    err: pgError("57P01", "terminating connection due to administrator command"),
+    unavailable: true,
+    message: "the database is unreachable (57P01) during storing the result",
+  },
+  {
+    name: "pg 08006 (connection failure): retry",
+    err: pgError("08006", `connection to ${HOST} failed`),
+    unavailable: true,
+    message: "the database is unreachable (08006) during storing the result",
+  },
+  {
+    name: "pg's pool timing out on connect (no code): retry",
+    err: new Error(`timeout exceeded when trying to connect to ${HOST}`),
+    unavailable: true,
+    message: "the database is unreachable (Error) during storing the result",
+  },
+);
 
 describe("databaseError", () => {
   it.each(CASES)("$name", ({ err, unavailable, message }) => {
