@@ -131,9 +131,10 @@ export function createInformer<T extends ObjectMetaLike>(options: InformerOption
   };
 
   const listOnce = async () => {
-    const result = await listWatcher.list(stopController.signal);
+    // Transformed page by page: the untransformed list is never held whole.
+    const result = await listWatcher.list(stopController.signal, transform);
     if (stopped) return;
-    const changes = cache.replace(result.items.map(transform));
+    const changes = cache.replace(result.items);
     resourceVersion = result.resourceVersion;
     log?.debug(
       { objects: result.items.length, changes: changes.length, resourceVersion },

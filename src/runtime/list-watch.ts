@@ -21,8 +21,12 @@ export interface ListResult<T> {
  * tests pass a fake.
  */
 export interface ListWatcher<T> {
-  /** A consistent, complete list (all pages). */
-  list(signal: AbortSignal): Promise<ListResult<T>>;
+  /**
+   * A consistent, complete list (all pages). Each item goes through `each`
+   * as its page arrives, so a list of large objects is never held whole
+   * before the informer's transform has made them small.
+   */
+  list(signal: AbortSignal, each?: (item: T) => T): Promise<ListResult<T>>;
   /**
    * Streams events after `resourceVersion` to onEvent. Resolves when the
    * stream ends normally (server timeout, connection closed) or `signal`
@@ -97,7 +101,7 @@ export function kubeListWatcher<T extends ObjectMetaLike>(
   };
 
   return {
-    async list(signal) {
+    async list(signal, each) {
       const items: T[] = [];
       let continueToken: string | undefined;
       let resourceVersion = "";
@@ -109,7 +113,7 @@ export function kubeListWatcher<T extends ObjectMetaLike>(
           signal,
           timeoutMs: 60_000,
         });
-        items.push(...(page.items ?? []));
+        for (const item of page.items ?? []) items.push(each ? each(item) : item);
         resourceVersion = page.metadata?.resourceVersion ?? "";
         continueToken = page.metadata?.continue || undefined;
       } while (continueToken);

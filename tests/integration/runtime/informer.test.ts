@@ -54,9 +54,9 @@ function instrumented(inner: ListWatcher<ConfigMap>) {
     nextWatchFrom: undefined as string | undefined,
   };
   const lw: ListWatcher<ConfigMap> = {
-    list(signal) {
+    list(signal, each) {
       hooks.lists++;
-      return inner.list(signal);
+      return inner.list(signal, each);
     },
     async watch(rv, onEvent, signal) {
       const hold = hooks.holdNextWatch;
@@ -109,6 +109,26 @@ const names = (informer: Informer<ConfigMap>) =>
     .sort();
 
 describe("informer against a real API server", () => {
+  it("list hands each item to `each` page by page and returns only what it made", async () => {
+    const own = await createTestNamespace(request, "rt-list-pages");
+    try {
+      const mine = configMaps(request, own);
+      for (let i = 0; i < 5; i++) await mine.create(`cm-${i}`, { big: "x".repeat(1000) });
+      const lw = kubeListWatcher<ConfigMap>(kc, CONFIGMAPS, { namespace: own, pageSize: 2 });
+      const seen: string[] = [];
+      const result = await lw.list(new AbortController().signal, (cm) => {
+        seen.push(cm.metadata.name);
+        return { ...cm, data: { small: "y" } };
+      });
+      const names = result.items.map((cm) => cm.metadata.name).filter((n) => n.startsWith("cm-"));
+      expect(names.sort()).toEqual(["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"]);
+      expect(seen.length).toBe(result.items.length);
+      expect(result.items.every((cm) => cm.data?.small === "y" && !cm.data?.big)).toBe(true);
+    } finally {
+      await deleteNamespace(request, own);
+    }
+  });
+
   it("lists and watches ConfigMaps: adds, updates and deletes reach the cache", async () => {
     await cms.create("pre", { v: "0" });
     const { informer, events } = start();

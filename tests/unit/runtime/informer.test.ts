@@ -40,13 +40,13 @@ class FakeServer implements ListWatcher<Obj> {
     return o;
   }
 
-  async list(): Promise<ListResult<Obj>> {
+  async list(_signal: AbortSignal, each = (o: Obj) => o): Promise<ListResult<Obj>> {
     this.lists++;
     if (this.listFailures > 0) {
       this.listFailures--;
       throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
     }
-    return { items: [...this.objects.values()], resourceVersion: String(this.rv) };
+    return { items: [...this.objects.values()].map(each), resourceVersion: String(this.rv) };
   }
 
   watch(fromRv: string, onEvent: (e: WatchEvent<Obj>) => void, signal: AbortSignal) {
