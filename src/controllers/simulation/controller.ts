@@ -98,7 +98,12 @@ function createInformers(options: SimulationControllerOptions) {
     resource: SimulationResource,
     kubeConfig,
     resyncPeriodMs,
-    ...(options.namespace ? { listWatchOptions: { namespace: options.namespace } } : {}),
+    // 100 a page: a page of simulations with 10,000-entry histories is
+    // ~10 MB of JSON, held with its parsed objects until the transform.
+    listWatchOptions: {
+      pageSize: 100,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    },
     transform: simulationCacheTransform,
     logger,
   });
