@@ -102,10 +102,8 @@ export function untilOrExit<T>(
   });
 }
 
-export async function measureCacheMemory(options: CacheMemoryOptions) {
-  const { cached, historyEntries, settings } = options;
-  const ns = await createNamespace("bench-cache");
-  const operator = await startOperator({
+const cacheOperator = (ns: string, settings: DeploymentSettings) =>
+  startOperator({
     POD_NAME: unique("bench-cache-op"),
     NODE_OPTIONS: settings.nodeOptions,
     WATCH_NAMESPACE: ns,
@@ -113,6 +111,39 @@ export async function measureCacheMemory(options: CacheMemoryOptions) {
     CONTROLLERS: "simulation",
     LOG_LEVEL: "warn",
   });
+
+/** Resolves once /readyz answers 200: the caches have synced. */
+async function ready(operator: OperatorProcess): Promise<void> {
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${operator.port}/readyz`).catch(() => undefined);
+    if (r?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * A fresh operator started with the simulations already there (a restart or
+ * a new leader): it lists them all at once instead of meeting them one by
+ * one. Memory once it has reconciled them and settled.
+ */
+export async function relistMemory(
+  ns: string,
+  settings: DeploymentSettings,
+): Promise<MemorySample> {
+  const operator = await cacheOperator(ns, settings);
+  try {
+    await untilOrExit(operator, ready(operator), () => "not ready");
+    await settled(operator);
+    return await memoryOf(operator);
+  } finally {
+    await operator.stop();
+  }
+}
+
+export async function measureCacheMemory(options: CacheMemoryOptions) {
+  const { cached, historyEntries, settings } = options;
+  const ns = await createNamespace("bench-cache");
+  const operator = await cacheOperator(ns, settings);
   const phases = await watchPhases(options.kubeConfig, ns);
   try {
     await new Promise((r) => setTimeout(r, 3000));
@@ -138,7 +169,9 @@ export async function measureCacheMemory(options: CacheMemoryOptions) {
     );
     await settled(operator);
     const full = await memoryOf(operator);
-    return { empty, full, withHistory: Math.ceil(cached / 2) };
+    await operator.stop();
+    const relisted = await relistMemory(ns, settings);
+    return { empty, full, relisted, withHistory: Math.ceil(cached / 2) };
   } finally {
     await phases.stop();
     await operator.stop();

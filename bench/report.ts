@@ -30,6 +30,8 @@ export interface CacheFigures {
   readonly settings: DeploymentSettings;
   readonly empty: MemorySample;
   readonly full: MemorySample;
+  /** A fresh operator that listed them all at start. */
+  readonly relisted: MemorySample;
   readonly withHistory: number;
 }
 
@@ -87,6 +89,9 @@ export function printCache(c: CacheFigures): void {
   );
   console.log(
     `  V8 heap reserved ${c.empty.heapTotalMiB.toFixed(0)} -> ${c.full.heapTotalMiB.toFixed(0)} MiB, external ${c.empty.externalMiB.toFixed(0)} -> ${c.full.externalMiB.toFixed(0)} MiB`,
+  );
+  console.log(
+    `  a fresh operator that listed them at start: heap used ${c.relisted.heapMiB.toFixed(1)} MiB, RSS ${c.relisted.rssMiB.toFixed(0)} MiB, V8 heap reserved ${c.relisted.heapTotalMiB.toFixed(0)} MiB`,
   );
   console.log(
     `  simulations that fit the Deployment's ${c.settings.memoryLimitMiB} MiB limit and ${c.settings.oldSpaceMiB} MiB old space, at these rates: ~${fit}`,
