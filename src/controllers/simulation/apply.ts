@@ -17,6 +17,8 @@ export interface ApplyDeps extends PublishDeps {
   readonly metrics: SimulationMetrics;
   /** How often a run in flight asks the simulator how far it is; the first ask comes after one period. */
   readonly progressIntervalMs: number;
+  /** The simulator endpoint of a platform, if it exists and is valid. */
+  readonly endpointOfPlatform: (name: string) => string | undefined;
 }
 
 /** Where a decision's actions land. */
@@ -49,14 +51,15 @@ async function applyAction(deps: ApplyDeps, t: RunTarget, action: Action): Promi
   switch (action.type) {
     case "reserve":
       return executions.reserve(t.runKey, t.key, t.platform?.name ?? "", rowId);
-    case "cancelStale":
-      for (const runKey of action.runKeys) executions.abort(runKey);
+    case "cancelStale": {
+      const stopped = new Set(action.runKeys.map((runKey) => stopExecution(deps, runKey)));
       for (const jobId of action.jobIds)
-        if (t.platform) cancelJob(deps, t.platform.endpoint, jobId);
+        if (t.platform && !stopped.has(jobId)) cancelJob(deps, t.platform.endpoint, jobId);
       if (action.rows) {
         await store.cancelOtherGenerations(t.sim.metadata.uid, t.sim.metadata.generation);
       }
       return;
+    }
     case "createRow":
       await store.createRun(action.run);
       return;
@@ -89,6 +92,19 @@ async function applyAction(deps: ApplyDeps, t: RunTarget, action: Action): Promi
       });
       return deps.writer.deleteObject(refOf(t.sim));
   }
+}
+
+/**
+ * Abandons the execution of `runKey` (another generation's, or one whose
+ * object is gone) and asks its platform's simulator to stop the job, best
+ * effort; returns the job id it stopped, if a request was in flight.
+ */
+export function stopExecution(deps: ApplyDeps, runKey: string): string | undefined {
+  const platform = deps.executions.get(runKey)?.platform;
+  const jobId = deps.executions.abort(runKey);
+  const endpoint = platform === undefined ? undefined : deps.endpointOfPlatform(platform);
+  if (jobId !== undefined && endpoint !== undefined) cancelJob(deps, endpoint, jobId);
+  return jobId;
 }
 
 /** Abandons an execution; with `cancel`, also stops the simulator's computation of `jobId`. */

@@ -4,14 +4,13 @@
 // that a deletion never hangs; the orphan sweep cancels the rows later.
 import type { Logger } from "pino";
 import type { SimulationObject } from "../../api/objects.ts";
-import type { ApplyDeps } from "./apply.ts";
+import { type ApplyDeps, stopExecution } from "./apply.ts";
 import { emit, refOf } from "./publish.ts";
 import { EventReason, FINALIZER } from "./reasons.ts";
 
 export interface FinalizeDeps extends ApplyDeps {
   readonly now: () => Date;
   readonly finalizerGraceMs: number;
-  readonly endpointOf: (sim: SimulationObject) => string | undefined;
 }
 
 export async function finalize(
@@ -21,15 +20,7 @@ export async function finalize(
   log: Logger,
 ) {
   const ref = refOf(sim);
-  const endpoint = deps.endpointOf(sim);
-  for (const runKey of deps.executions.othersOf(key)) {
-    const jobId = deps.executions.abort(runKey);
-    if (jobId && endpoint) {
-      deps.simulator.cancel(endpoint, jobId).catch((err: unknown) => {
-        log.debug({ err, jobId }, "could not cancel the job on the simulator");
-      });
-    }
-  }
+  for (const runKey of deps.executions.othersOf(key)) stopExecution(deps, runKey);
   if (!sim.metadata.finalizers?.includes(FINALIZER)) return;
   try {
     const cancelled = await deps.store.cancelAll(ref.uid);

@@ -4,10 +4,10 @@
 // (Pending, DatabaseUnavailable or DatabaseError) and rethrown for the queue
 // to back off.
 import type { Logger } from "pino";
-import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
+import type { PlatformObject, SimulationObject } from "../../api/objects.ts";
 import { PlatformSpec, platformEndpoint } from "../../api/platform.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
-import { apply, type RunTarget } from "./apply.ts";
+import { apply, type RunTarget, stopExecution } from "./apply.ts";
 import { decide, type Observation, storeFailureStatus } from "./decide.ts";
 import { runIdOf } from "./engine-request.ts";
 import type { Executions } from "./executions.ts";
@@ -51,12 +51,12 @@ export async function reconcile(
   key: string,
   log: Logger,
 ): Promise<ReconcileResult | undefined> {
+  const shell = { ...deps, log, endpointOfPlatform: (name: string) => endpointOf(deps, name) };
   const sim = deps.getSimulation(key);
   if (!sim) {
-    for (const runKey of deps.executions.othersOf(key)) deps.executions.abort(runKey);
+    for (const runKey of deps.executions.othersOf(key)) stopExecution(shell, runKey);
     return undefined;
   }
-  const shell = { ...deps, log, endpointOf: (s: SimulationObject) => endpointOf(deps, s) };
   if (sim.metadata.deletionTimestamp) {
     await finalize(shell, sim, key, log);
     return undefined;
@@ -97,7 +97,7 @@ function targetOf(sim: SimulationObject, key: string, o: Observation): RunTarget
   };
 }
 
-function endpointOf(deps: SimulationReconcilerDeps, sim: SimulationObject): string | undefined {
-  const platform = PlatformSpec.safeParse(deps.getPlatform(platformNameOf(sim))?.spec);
+function endpointOf(deps: SimulationReconcilerDeps, platformName: string): string | undefined {
+  const platform = PlatformSpec.safeParse(deps.getPlatform(platformName)?.spec);
   return platform.success ? platformEndpoint(platform.data) : undefined;
 }

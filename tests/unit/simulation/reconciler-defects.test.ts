@@ -124,6 +124,33 @@ describe("simulation reconciler: issue 9", () => {
     ]);
   });
 
+  it("a spec change refused outright stops the old generation's job on the simulator", async () => {
+    const h = harness();
+    const key = h.add("a");
+    await h.reconcile(key);
+    h.update(key, (s) => ({
+      ...s,
+      metadata: { ...s.metadata, generation: 2 },
+      spec: { ...assessmentSpec(), simulation: { paths: -5, seed: 1 } },
+    }));
+    await h.reconcile(key);
+    expect(h.status(key)).toMatchObject({ phase: "Failed" });
+    expect(h.simulator.calls[0]?.signal.aborted).toBe(true);
+    expect(h.simulator.cancelled).toEqual([{ endpoint: ENDPOINT, jobId: runIdOf("u-a", 1) }]);
+    expect(h.store.rows.map((r) => [r.generation, r.status])).toEqual([[1, "cancelled"]]);
+  });
+
+  it("a simulation gone from the cache stops its job on the simulator", async () => {
+    const h = harness();
+    const key = h.add("a");
+    await h.reconcile(key);
+    h.sims.delete(key);
+    await h.reconcile(key);
+    expect(h.simulator.calls[0]?.signal.aborted).toBe(true);
+    expect(h.simulator.cancelled).toEqual([{ endpoint: ENDPOINT, jobId: runIdOf("u-a", 1) }]);
+    expect(h.executions.inFlight("default")).toBe(0);
+  });
+
   it("defect 6: a run that always times out ends Failed/BackoffLimitExceeded", async () => {
     const h = harness();
     const key = h.add("a", { spec: { ...assessmentSpec(), backoffLimit: 1 } });
