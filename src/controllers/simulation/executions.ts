@@ -171,12 +171,16 @@ export class Executions {
     else this.#gates.delete(runKey);
   }
 
-  /** `runKey` waits for a slot on `platform`; a freed slot there will enqueue `key`. */
+  /**
+   * `runKey` waits for a slot on `platform`; a freed slot there will enqueue
+   * `key`. A waiter woken for a slot that someone else took first goes back
+   * to the head of the line, not the end: it keeps its place.
+   */
   wait(runKey: string, key: string, platform: string): void {
-    this.#woken.delete(runKey);
+    const woken = this.#woken.delete(runKey);
     const line = this.#waiting.get(platform) ?? new Map<string, string>();
-    this.#waiting.set(platform, line);
-    if (!line.has(runKey)) line.set(runKey, key);
+    if (line.has(runKey)) return;
+    this.#waiting.set(platform, woken ? new Map([[runKey, key], ...line]) : line.set(runKey, key));
   }
 
   isWaiting(runKey: string, platform: string): boolean {

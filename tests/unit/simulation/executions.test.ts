@@ -155,6 +155,20 @@ describe("Executions", () => {
     expect(executions.isWaiting("b#1", P)).toBe(true);
   });
 
+  it("a woken waiter that found its slot taken is next again, ahead of those behind it", () => {
+    start("a#1", "a");
+    executions.wait("b#1", "b", P);
+    executions.wait("c#1", "c", P);
+    executions.release("a#1");
+    start("z#1", "z"); // a newcomer took the slot before b's reconcile
+    executions.wait("b#1", "b", P);
+    executions.wait("d#1", "d", P);
+    executions.release("z#1");
+    expect(enqueued).toEqual(["b", "b"]);
+    expect(executions.isWaiting("c#1", P)).toBe(true);
+    expect(executions.isWaiting("d#1", P)).toBe(true);
+  });
+
   it("abort of a woken waiter passes the wake on", () => {
     start("a#1", "a");
     executions.wait("b#1", "b", P);
