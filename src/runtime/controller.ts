@@ -68,11 +68,9 @@ export interface Controller {
   /**
    * Enqueues keys for each informer event. `mapToKeys` defaults to the
    * object's own key; return other keys to reconcile owners or dependents.
-   */
-  /**
-   * Enqueues the keys of the informer's changes. `options.skipUpdate` drops
-   * an update event (never an add, a delete or a resync) whose change needs
-   * no reconcile, as controller-runtime's predicates do.
+   * `options.skipUpdate` drops an update event (never an add, a delete or a
+   * resync) whose change needs no reconcile, as controller-runtime's
+   * predicates do.
    */
   watch<T>(
     informer: Informer<T>,
