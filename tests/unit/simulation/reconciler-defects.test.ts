@@ -15,6 +15,20 @@ const keyOfCall = (h: Harness, i: number) =>
     (k) => runIdOf(`u-${k.slice(5)}`, 1) === h.simulator.calls[i]?.request.jobId,
   );
 
+/** One simulation running generation 1, then edited to `paths` as generation 2 and reconciled. */
+async function runThenEdit(paths: number) {
+  const h = harness();
+  const key = h.add("a");
+  await h.reconcile(key);
+  h.update(key, (s) => ({
+    ...s,
+    metadata: { ...s.metadata, generation: 2 },
+    spec: { ...assessmentSpec(), simulation: { paths, seed: 1 } },
+  }));
+  await h.reconcile(key);
+  return { h, key };
+}
+
 describe("simulation reconciler: issue 9", () => {
   it.each([
     { name: "a timer", latency: () => sleep(1) },
@@ -86,15 +100,7 @@ describe("simulation reconciler: issue 9", () => {
   });
 
   it("defect 3: a spec change cancels the old generation's row", async () => {
-    const h = harness();
-    const key = h.add("a");
-    await h.reconcile(key);
-    h.update(key, (s) => ({
-      ...s,
-      metadata: { ...s.metadata, generation: 2 },
-      spec: { ...assessmentSpec(), simulation: { paths: 3000, seed: 1 } },
-    }));
-    await h.reconcile(key);
+    const { h } = await runThenEdit(3000);
     expect(h.store.rows.map((r) => [r.generation, r.status])).toEqual([
       [1, "cancelled"],
       [2, "running"],
@@ -125,15 +131,7 @@ describe("simulation reconciler: issue 9", () => {
   });
 
   it("a spec change refused outright stops the old generation's job on the simulator", async () => {
-    const h = harness();
-    const key = h.add("a");
-    await h.reconcile(key);
-    h.update(key, (s) => ({
-      ...s,
-      metadata: { ...s.metadata, generation: 2 },
-      spec: { ...assessmentSpec(), simulation: { paths: -5, seed: 1 } },
-    }));
-    await h.reconcile(key);
+    const { h, key } = await runThenEdit(-5);
     expect(h.status(key)).toMatchObject({ phase: "Failed" });
     expect(h.simulator.calls[0]?.signal.aborted).toBe(true);
     expect(h.simulator.cancelled).toEqual([{ endpoint: ENDPOINT, jobId: runIdOf("u-a", 1) }]);
