@@ -163,6 +163,12 @@ export function platformEndpoint(spec: Pick<PlatformSpec, "endpoint" | "rayServi
   return `http://${spec.rayService.name}-serve-svc.${spec.rayService.namespace}.svc:8000`;
 }
 
+/** The simulator URL of a platform object whose spec is valid; undefined otherwise. */
+export function endpointOfPlatform(platform: { spec?: unknown } | undefined): string | undefined {
+  const spec = PlatformSpec.safeParse(platform?.spec);
+  return spec.success ? platformEndpoint(spec.data) : undefined;
+}
+
 /**
  * A RayService annotation holding the serve config (YAML) that a platform
  * renders `spec.serveConfigV2` from: this base plus the platform's bounds.

@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import { createSimulationReader } from "../../adapters/simulation-reader.ts";
 import { createSimulationWriter } from "../../adapters/simulation-writer.ts";
 import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
+import { endpointOfPlatform } from "../../api/platform.ts";
 import { PlatformResource, SimulationResource } from "../../api/resources.ts";
 import { withoutBookkeeping } from "../../runtime/cache-transform.ts";
 import { createController } from "../../runtime/controller.ts";
@@ -88,7 +89,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     informers: [simulations, platforms],
     executions,
     platforms,
-    startSweeps: (signal: AbortSignal) => startSweeps(options, simulations, signal),
+    startSweeps: (signal: AbortSignal) => startSweeps(options, simulations, platforms, signal),
   };
 }
 
@@ -121,8 +122,10 @@ function createInformers(options: SimulationControllerOptions) {
 function startSweeps(
   options: SimulationControllerOptions,
   simulations: Informer<SimulationObject>,
+  platforms: Informer<PlatformObject>,
   signal: AbortSignal,
 ) {
+  const log = options.logger.child({ controller: "montecarlosimulation" });
   startOrphanSweeps(
     {
       store: options.store,
@@ -133,9 +136,27 @@ function startSweeps(
       namespace: options.namespace,
       now: () => new Date(),
       graceMs: options.finalizerGraceMs,
-      log: options.logger.child({ controller: "montecarlosimulation" }),
+      stopJobs: (jobIds) => stopJobsEverywhere(options.simulator, platforms, jobIds, log),
+      log,
     },
     options.orphanSweepMs,
     signal,
   );
+}
+
+/** Asks the simulator of every valid platform to stop these jobs; best effort. */
+function stopJobsEverywhere(
+  simulator: SimulatorClient,
+  platforms: Informer<PlatformObject>,
+  jobIds: readonly string[],
+  log: Logger,
+) {
+  const endpoints = new Set(platforms.list().flatMap((p) => endpointOfPlatform(p) ?? []));
+  for (const endpoint of endpoints) {
+    for (const jobId of jobIds) {
+      simulator.cancel(endpoint, jobId).catch((err: unknown) => {
+        log.debug({ err, jobId }, "could not cancel the job on the simulator");
+      });
+    }
+  }
 }

@@ -1,7 +1,10 @@
 // The orphan sweep: active rows whose simulation no longer exists (deleted
-// while the database was down past the finalizer's grace) are cancelled.
-// Run by the leader, against its synced informer cache; a row younger than
-// the grace is left alone, as its object may not have reached the cache yet.
+// while the database was down past the finalizer's grace, or while no
+// operator ran) are cancelled, and their jobs stopped on the simulator: an
+// earlier process may have started them, and a long run would go on
+// computing. Run by the leader, against its synced informer cache; a row
+// younger than the grace is left alone, as its object may not have reached
+// the cache yet.
 import type { Logger } from "pino";
 import type { SimulationStore } from "./ports.ts";
 
@@ -13,6 +16,12 @@ export interface SweepInput {
   readonly namespace: string;
   readonly now: () => Date;
   readonly graceMs: number;
+  /**
+   * Asks the simulators to stop these jobs, best effort. A row does not
+   * record its platform, so every platform's simulator is asked; one that
+   * does not know a job answers 404.
+   */
+  readonly stopJobs: (jobIds: readonly string[]) => void;
   readonly log: Logger;
 }
 
@@ -29,6 +38,7 @@ export async function sweepOrphans(input: SweepInput): Promise<number> {
   );
   if (orphans.length === 0) return 0;
   const cancelled = await input.store.cancelRuns(orphans.map((r) => r.id));
+  input.stopJobs(orphans.map((r) => r.id));
   input.log.info(
     { cancelled, ids: orphans.map((r) => r.id) },
     "cancelled runs of deleted simulations",

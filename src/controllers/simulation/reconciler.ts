@@ -5,7 +5,7 @@
 // to back off.
 import type { Logger } from "pino";
 import type { PlatformObject, SimulationObject } from "../../api/objects.ts";
-import { PlatformSpec, platformEndpoint } from "../../api/platform.ts";
+import { endpointOfPlatform } from "../../api/platform.ts";
 import type { ReconcileResult } from "../../runtime/controller.ts";
 import { apply, type RunTarget, stopExecution } from "./apply.ts";
 import { decide, type Observation, storeFailureStatus } from "./decide.ts";
@@ -51,7 +51,8 @@ export async function reconcile(
   key: string,
   log: Logger,
 ): Promise<ReconcileResult | undefined> {
-  const shell = { ...deps, log, endpointOfPlatform: (name: string) => endpointOf(deps, name) };
+  const endpointOf = (name: string) => endpointOfPlatform(deps.getPlatform(name));
+  const shell = { ...deps, log, endpointOfPlatform: endpointOf };
   const sim = deps.getSimulation(key);
   if (!sim) {
     for (const runKey of deps.executions.othersOf(key)) stopExecution(shell, runKey);
@@ -95,9 +96,4 @@ function targetOf(sim: SimulationObject, key: string, o: Observation): RunTarget
     platform: { name, endpoint },
     rowId: row?.id ?? runIdOf(sim.metadata.uid, sim.metadata.generation),
   };
-}
-
-function endpointOf(deps: SimulationReconcilerDeps, platformName: string): string | undefined {
-  const platform = PlatformSpec.safeParse(deps.getPlatform(platformName)?.spec);
-  return platform.success ? platformEndpoint(platform.data) : undefined;
 }
