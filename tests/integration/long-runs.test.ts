@@ -2,43 +2,17 @@
 // computes, re-attach instead of recompute after the operator is killed, and
 // a delete that stops the computation. Observed through the simulator's own
 // GET /jobs/{jobId}, not through the operator's claims.
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fundedSpec } from "../fixtures/simulations.ts";
-import {
-  apply,
-  getJson,
-  kubectl,
-  simulation,
-  stack,
-  startOperator,
-  unique,
-  waitFor,
-} from "./harness.ts";
+import { apply, getJson, kubectl, simulation, startOperator, unique, waitFor } from "./harness.ts";
 import {
   type Fixture,
   freshSeed,
+  simulatorJob as job,
   setUp,
   waitCondition,
   waitRunningRow,
 } from "./lifecycle/fixtures.ts";
-
-interface Job {
-  state: string;
-  pathsDone: number;
-  pathsTotal: number;
-  pathSteps: number;
-}
-
-async function job(jobId: string): Promise<Job | undefined> {
-  const token = readFileSync(stack.simulatorTokenFile, "utf8").trim();
-  const r = await fetch(`${stack.rayUrl}/jobs/${jobId}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (r.status === 404) return undefined;
-  expect(r.status).toBe(200);
-  return (await r.json()) as Job;
-}
 
 /** 1,000,000 paths x 365 days x 10 trades (3.65e9 path-steps): about 30 s or more on two cores. */
 const longSpec = (platformName: string) => ({

@@ -2,6 +2,8 @@
 // operator of their own, specs that take a known while, and the rows as
 // PostgreSQL holds them (the tests trigger on rows, not on timing).
 import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { expect } from "vitest";
 import { createPrisma } from "../../../src/adapters/prisma.ts";
 import { assessmentSpec, fundedSpec } from "../../fixtures/simulations.ts";
 import {
@@ -114,4 +116,23 @@ export function conditionOf(sim: { status?: { conditions?: { type: string }[] } 
 export function metric(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length).trim());
+}
+
+/** A job as the simulator's own GET /jobs/{jobId} reports it. */
+export interface SimulatorJob {
+  state: string;
+  pathsDone: number;
+  pathsTotal: number;
+  pathSteps: number;
+}
+
+/** The simulator's report on `jobId`, or undefined when it does not know the job. */
+export async function simulatorJob(jobId: string): Promise<SimulatorJob | undefined> {
+  const token = readFileSync(stack.simulatorTokenFile, "utf8").trim();
+  const r = await fetch(`${stack.rayUrl}/jobs/${jobId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (r.status === 404) return undefined;
+  expect(r.status).toBe(200);
+  return (await r.json()) as SimulatorJob;
 }

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulatorClient } from "../../../src/adapters/simulator-client.ts";
 import { simulatorCredentials } from "../../../src/adapters/simulator-credentials.ts";
 import { SimulationSpec } from "../../../src/api/simulation.ts";
-import { engineInputs, requestHash } from "../../../src/controllers/simulation/engine-request.ts";
+import {
+  buildEngineRequest,
+  engineInputs,
+  requestHash,
+} from "../../../src/controllers/simulation/engine-request.ts";
 import { engineResult } from "../../fixtures/simulations.ts";
 import { apply, getJson, kubectl, kubectlOk, simulation, stack, waitFor } from "../harness.ts";
 import {
@@ -14,6 +18,7 @@ import {
   prisma,
   quickSpec,
   setUp,
+  simulatorJob,
   slowSpec,
   waitCondition,
   waitRunningRow,
@@ -64,9 +69,22 @@ describe("generations, orphans, reuse and TTL", () => {
     ]);
   });
 
-  it("defect 4: the sweep cancels active rows of simulations that no longer exist", async () => {
+  it("defect 4: the sweep cancels active rows of simulations that no longer exist, and stops their jobs", async () => {
+    // The job an earlier process started for the row: 3.65e9 path-steps, far
+    // longer than the sweep takes to find it.
+    const id = randomUUID();
+    const spec = SimulationSpec.parse({
+      ...slowSpec(f.platformName),
+      simulation: { paths: 1_000_000, horizonDays: 365, seed: freshSeed() },
+    });
+    void createSimulatorClient({
+      requestTimeoutMs: 300_000,
+      credentials: simulatorCredentials({ SIMULATOR_TOKEN_FILE: stack.simulatorTokenFile }),
+    }).simulate(stack.rayUrl, buildEngineRequest(spec, id, 1), new AbortController().signal);
+    await waitFor("the job to run", async () => (await simulatorJob(id))?.state === "running");
     const orphan = await prisma.simulationJob.create({
       data: {
+        id,
         namespace: f.ns,
         name: "gone",
         uid: randomUUID(),
@@ -97,6 +115,7 @@ describe("generations, orphans, reuse and TTL", () => {
         (await prisma.simulationJob.findUniqueOrThrow({ where: { id: orphan.id } })).status ===
         "cancelled",
     );
+    await waitFor("the job to stop", async () => (await simulatorJob(id))?.state === "cancelled");
     // Another namespace is not this operator's to judge (WATCH_NAMESPACE).
     expect(
       (await prisma.simulationJob.findUniqueOrThrow({ where: { id: elsewhere.id } })).status,
