@@ -24,17 +24,16 @@ import json
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from montecarlo_sim.auth import TokenSource  # noqa: E402
 from montecarlo_sim.engine import run_inline  # noqa: E402
 from montecarlo_sim.request_mapping import to_spec  # noqa: E402
 from montecarlo_sim.schema import SimulationRequest  # noqa: E402
+from serve_client import post_simulate  # noqa: E402
 
 WORKLOAD = {
     "jobId": "bench-standard",
@@ -78,16 +77,10 @@ def engine_rate(spec, seed: int, paths: int):
 
 
 def serve_wall_time(url: str) -> dict:
-    data = json.dumps(WORKLOAD).encode()
-    headers = {"content-type": "application/json"}
-    source = TokenSource.from_env()
-    if source is not None:
-        headers["authorization"] = f"Bearer {source.accepted()[0]}"
-    req = urllib.request.Request(url.rstrip("/") + "/simulate", data=data, headers=headers)
     start = time.perf_counter()
-    with urllib.request.urlopen(req, timeout=600) as resp:
-        body = json.loads(resp.read())
-    return {"wall_s": time.perf_counter() - start, "status": resp.status, "meta": body["meta"],
+    status, raw = post_simulate(url, WORKLOAD, timeout=600)
+    body = json.loads(raw)
+    return {"wall_s": time.perf_counter() - start, "status": status, "meta": body["meta"],
             "pass": body["probabilities"]["pass"]["estimate"]}
 
 

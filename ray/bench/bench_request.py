@@ -24,17 +24,16 @@ import os
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from montecarlo_sim.auth import TokenSource  # noqa: E402
 from montecarlo_sim.engine import run_inline, summarize  # noqa: E402
 from montecarlo_sim.request_mapping import to_spec  # noqa: E402
 from montecarlo_sim.schema import SimulationRequest  # noqa: E402
 from montecarlo_sim.service import build_response  # noqa: E402
+from serve_client import post_simulate  # noqa: E402
 
 # What the operator sends for bench/operator.ts's simulations.
 REQUEST = {
@@ -172,21 +171,13 @@ def cpu_ticks(name_part: str) -> int:
 
 
 def serve(url: str, requests: int) -> Dict[str, float]:
-    data = json.dumps(REQUEST).encode()
-    headers = {"content-type": "application/json"}
-    source = TokenSource.from_env()
-    if source is not None:
-        headers["authorization"] = f"Bearer {source.accepted()[0]}"
     hz = os.sysconf("SC_CLK_TCK")
     names = {"replica": "ServeReplica:simulator", "proxy": "ProxyActor"}
     before = {k: cpu_ticks(v) for k, v in names.items()}
     walls: List[float] = []
     for i in range(requests):
-        body = json.dumps({**REQUEST, "jobId": f"bench-request-{i}"}).encode()
-        req = urllib.request.Request(url.rstrip("/") + "/simulate", data=body, headers=headers)
         start = time.perf_counter()
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            resp.read()
+        post_simulate(url, {**REQUEST, "jobId": f"bench-request-{i}"}, timeout=60)
         walls.append((time.perf_counter() - start) * 1000)
     after = {k: cpu_ticks(v) for k, v in names.items()}
     out = {f"{k} CPU": (after[k] - before[k]) * 1000 / hz / requests for k in names}
