@@ -58,6 +58,12 @@ export class Executions {
   readonly #waiting = new Map<string, Map<string, string>>();
   /** runKey -> platform of waiters woken but not yet reconciled. */
   readonly #woken = new Map<string, string>();
+  /**
+   * Object key -> the run keys it ever reserved, gated or queued: othersOf()
+   * looks at these instead of every execution and waiter (O(1), not O(n)).
+   * Run keys found in none of the maps above are pruned when looked at.
+   */
+  readonly #runKeysOf = new Map<string, Set<string>>();
   readonly #enqueue: (key: string) => void;
 
   constructor(enqueue: (key: string) => void) {
@@ -68,6 +74,7 @@ export class Executions {
   reserve(runKey: string, key: string, platform: string, rowId: string): void {
     this.#unwait(runKey);
     if (this.#executions.has(runKey)) return;
+    this.#track(key, runKey);
     this.#executions.set(runKey, {
       key,
       platform,
@@ -130,6 +137,7 @@ export class Executions {
     const e = this.#executions.get(runKey);
     if (!e) return;
     this.#executions.delete(runKey);
+    this.#prune(runKey);
     this.#wakeNext(e.platform);
   }
 
@@ -143,7 +151,7 @@ export class Executions {
     this.settleWake(runKey);
     this.#unwait(runKey);
     const e = this.#executions.get(runKey);
-    if (!e) return undefined;
+    if (!e) return this.#prune(runKey);
     e.abort.abort();
     this.release(runKey);
     return e.launched ? e.rowId : undefined;
@@ -151,15 +159,15 @@ export class Executions {
 
   /** Run keys of object `key` other than `keepRunKey` that hold a slot, a gate or a place in line. */
   othersOf(key: string, keepRunKey?: string): string[] {
-    const runKeys = new Set<string>();
-    for (const [runKey, e] of this.#executions) if (e.key === key) runKeys.add(runKey);
-    for (const runKey of this.#gates.keys()) if (runKey.startsWith(`${key}#`)) runKeys.add(runKey);
-    for (const runKey of this.#woken.keys()) if (runKey.startsWith(`${key}#`)) runKeys.add(runKey);
-    for (const line of this.#waiting.values()) {
-      for (const [runKey, k] of line) if (k === key) runKeys.add(runKey);
+    const runKeys = this.#runKeysOf.get(key);
+    if (!runKeys) return [];
+    const others: string[] = [];
+    for (const runKey of runKeys) {
+      if (!this.#holds(runKey)) runKeys.delete(runKey);
+      else if (runKey !== keepRunKey) others.push(runKey);
     }
-    runKeys.delete(keepRunKey ?? "");
-    return [...runKeys];
+    if (runKeys.size === 0) this.#runKeysOf.delete(key);
+    return others;
   }
 
   gate(runKey: string): RetryGate | undefined {
@@ -167,8 +175,13 @@ export class Executions {
   }
 
   setGate(runKey: string, gate: RetryGate | undefined): void {
-    if (gate) this.#gates.set(runKey, gate);
-    else this.#gates.delete(runKey);
+    if (gate) {
+      this.#track(keyOfRunKey(runKey), runKey);
+      this.#gates.set(runKey, gate);
+    } else {
+      this.#gates.delete(runKey);
+      this.#prune(runKey);
+    }
   }
 
   /**
@@ -180,6 +193,7 @@ export class Executions {
     const woken = this.#woken.delete(runKey);
     const line = this.#waiting.get(platform) ?? new Map<string, string>();
     if (line.has(runKey)) return;
+    this.#track(key, runKey);
     this.#waiting.set(platform, woken ? new Map([[runKey, key], ...line]) : line.set(runKey, key));
   }
 
@@ -196,6 +210,7 @@ export class Executions {
     const platform = this.#woken.get(runKey);
     if (platform === undefined) return;
     this.#woken.delete(runKey);
+    this.#prune(runKey);
     this.#wakeNext(platform);
   }
 
@@ -208,6 +223,30 @@ export class Executions {
 
   abortAll(): void {
     for (const runKey of [...this.#executions.keys()]) this.abort(runKey);
+  }
+
+  #track(key: string, runKey: string): void {
+    const runKeys = this.#runKeysOf.get(key);
+    if (runKeys) runKeys.add(runKey);
+    else this.#runKeysOf.set(key, new Set([runKey]));
+  }
+
+  /** Forgets `runKey` in the index once it holds nothing (keeps the index as small as the maps). */
+  #prune(runKey: string): undefined {
+    if (this.#holds(runKey)) return;
+    const key = keyOfRunKey(runKey);
+    const runKeys = this.#runKeysOf.get(key);
+    runKeys?.delete(runKey);
+    if (runKeys?.size === 0) this.#runKeysOf.delete(key);
+  }
+
+  /** Whether `runKey` holds a slot, a gate, a wake or a place in line. */
+  #holds(runKey: string): boolean {
+    if (this.#executions.has(runKey) || this.#gates.has(runKey) || this.#woken.has(runKey)) {
+      return true;
+    }
+    for (const line of this.#waiting.values()) if (line.has(runKey)) return true;
+    return false;
   }
 
   #unwait(runKey: string): void {
@@ -225,3 +264,6 @@ export class Executions {
     this.#enqueue(key);
   }
 }
+
+/** A run key is `${key}#${uid}/${generation}` (observe.ts runKeyOf); object keys hold no '#'. */
+const keyOfRunKey = (runKey: string) => runKey.slice(0, runKey.indexOf("#"));
