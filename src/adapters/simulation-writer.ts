@@ -37,7 +37,7 @@ export function createSimulationWriter(
       });
     },
     async setFinalizers(ref, finalizers) {
-      await request({
+      const written = await request<{ metadata?: { resourceVersion?: string } }>({
         method: "PATCH",
         path: path(ref),
         contentType: "application/json-patch+json",
@@ -45,8 +45,8 @@ export function createSimulationWriter(
           { op: "replace", path: "/metadata/resourceVersion", value: ref.resourceVersion },
           { op: "add", path: "/metadata/finalizers", value: finalizers },
         ],
-        ignoreResponse: true,
       });
+      return written?.metadata?.resourceVersion ?? ref.resourceVersion;
     },
     async deleteObject(ref) {
       try {

@@ -21,7 +21,7 @@ import { startOrphanSweeps } from "./orphan-sweep.ts";
 import type { SimulationStore, SimulatorClient } from "./ports.ts";
 import { createSimulationReconciler } from "./reconciler.ts";
 import { isTerminal } from "./status.ts";
-import { isStatusEcho } from "./status-echo.ts";
+import { isOwnEcho } from "./status-echo.ts";
 
 export interface SimulationControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -72,7 +72,7 @@ export function createSimulationController(options: SimulationControllerOptions)
     metrics: options.controllerMetrics,
   });
   enqueue = (key) => controller.enqueue(key);
-  controller.watch(simulations, undefined, { skipUpdate: isStatusEcho });
+  controller.watch(simulations, undefined, { skipUpdate: isOwnEcho });
   // A platform change wakes the simulations that wait on it.
   controller.watch(platforms, (platform) =>
     simulations

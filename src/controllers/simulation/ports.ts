@@ -142,7 +142,8 @@ export interface KubeEvent {
 export interface SimulationWriter {
   /** Replaces the status subresource, guarded by resourceVersion (Conflict when stale). */
   replaceStatus(ref: SimulationRef, status: SimulationStatus): Promise<void>;
-  setFinalizers(ref: SimulationRef, finalizers: readonly string[]): Promise<void>;
+  /** Sets the finalizers, guarded by resourceVersion; resolves to the new resourceVersion. */
+  setFinalizers(ref: SimulationRef, finalizers: readonly string[]): Promise<string>;
   /** Deletes the object if it still has this uid; gone already is fine. */
   deleteObject(ref: SimulationRef): Promise<void>;
   recordEvent(ref: SimulationRef, event: KubeEvent): Promise<void>;

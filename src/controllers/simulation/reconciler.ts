@@ -62,13 +62,11 @@ export async function reconcile(
     await finalize(shell, sim, key, log);
     return undefined;
   }
-  if (!sim.metadata.finalizers?.includes(FINALIZER)) {
-    // The update event of this write brings the object back with the finalizer.
-    await deps.writer.setFinalizers(refOf(sim), [...(sim.metadata.finalizers ?? []), FINALIZER]);
-    return undefined;
-  }
+  const current = sim.metadata.finalizers?.includes(FINALIZER)
+    ? sim
+    : await withFinalizer(deps, sim);
   try {
-    const observation = (await observe(deps, sim, key))();
+    const observation = (await observe(deps, current, key))();
     const decision = decide(observation);
     // observation.sim: the full object when the cache's copy was stripped.
     await apply(shell, targetOf(observation.sim, key, observation), decision);
@@ -77,11 +75,22 @@ export async function reconcile(
       : undefined;
   } catch (err) {
     if (err instanceof StoreUnavailableError || err instanceof StoreError) {
-      const status = storeFailureStatus({ sim, now: deps.now(), random: 0 }, err);
-      await publish(shell, sim, status);
+      const status = storeFailureStatus({ sim: current, now: deps.now(), random: 0 }, err);
+      await publish(shell, current, status);
     }
     throw err;
   }
+}
+
+/**
+ * Adds the finalizer before any row or job exists, and goes on with the
+ * object as the API server now has it: the update event of this write is
+ * skipped (status-echo.ts isFinalizerEcho), so this same reconcile acts.
+ */
+async function withFinalizer(deps: SimulationReconcilerDeps, sim: SimulationObject) {
+  const finalizers = [...(sim.metadata.finalizers ?? []), FINALIZER];
+  const resourceVersion = await deps.writer.setFinalizers(refOf(sim), finalizers);
+  return { ...sim, metadata: { ...sim.metadata, finalizers, resourceVersion } };
 }
 
 function targetOf(sim: SimulationObject, key: string, o: Observation): RunTarget {

@@ -1,15 +1,23 @@
 // Which watch updates of a simulation need no reconcile: the echo of the
-// controller's own Pending or Running status write. The reconcile that wrote
-// it already acted on everything that update carries, and whatever comes next
+// controller's own Pending or Running status write, and of its finalizer
+// patch (the reconcile that adds the finalizer goes on in the same pass).
+// The reconcile that wrote it already acted on everything that update
+// carries, and whatever comes next
 // (a result, a free slot, a retry gate, a deadline) enqueues the simulation
 // on its own. Skipping the echo saves a reconcile per write: a zod parse of
 // the spec, a database read and a status comparison that finds no change.
 // Anything else still reconciles: a spec change (generation), deletion,
-// finalizers, a terminal status (its reconcile schedules the TTL), a status
+// anyone else's finalizer change, a terminal status (its reconcile schedules the TTL), a status
 // someone else rewrote to an unknown phase, and every resync.
 import type { SimulationObject } from "../../api/objects.ts";
+import { statusEquals } from "../../api/status-equality.ts";
+import { FINALIZER } from "./reasons.ts";
 
 const IN_PROGRESS: ReadonlySet<string> = new Set(["Pending", "Running"]);
+
+/** The update is the echo of one of the controller's own writes (skipUpdate). */
+export const isOwnEcho = (old: SimulationObject, sim: SimulationObject): boolean =>
+  isStatusEcho(old, sim) || isFinalizerEcho(old, sim);
 
 export function isStatusEcho(old: SimulationObject, sim: SimulationObject): boolean {
   const before = old.metadata;
@@ -21,6 +29,21 @@ export function isStatusEcho(old: SimulationObject, sim: SimulationObject): bool
     sameList(before.finalizers, after.finalizers) &&
     sim.status?.observedGeneration === after.generation &&
     IN_PROGRESS.has(sim.status?.phase ?? "")
+  );
+}
+
+/** Only our finalizer was added, at the end, as the reconciler adds it. */
+export function isFinalizerEcho(old: SimulationObject, sim: SimulationObject): boolean {
+  const before = old.metadata;
+  const after = sim.metadata;
+  const had = before.finalizers ?? [];
+  return (
+    before.uid === after.uid &&
+    before.generation === after.generation &&
+    before.deletionTimestamp === after.deletionTimestamp &&
+    !had.includes(FINALIZER) &&
+    sameList([...had, FINALIZER], after.finalizers) &&
+    statusEquals(old.status, sim.status)
   );
 }
 

@@ -238,6 +238,8 @@ export class FakeWriter implements SimulationWriter {
   deletions: SimulationRef[] = [];
   /** The next status write fails with 409 Conflict, once. */
   conflictOnce = false;
+  /** The object each status write was guarded by. */
+  readonly statusRefs: SimulationRef[] = [];
 
   async replaceStatus(ref: SimulationRef, status: SimulationStatus) {
     if (this.conflictOnce) {
@@ -245,10 +247,12 @@ export class FakeWriter implements SimulationWriter {
       throw new ApiException(409, "the object has been modified", { reason: "Conflict" }, {});
     }
     this.statuses.push(structuredClone(status));
+    this.statusRefs.push(ref);
     this.byName.set(ref.name, structuredClone(status));
   }
-  async setFinalizers(_ref: SimulationRef, finalizers: readonly string[]) {
+  async setFinalizers(ref: SimulationRef, finalizers: readonly string[]) {
     this.finalizers.push(finalizers);
+    return `${ref.resourceVersion}+finalizer`;
   }
   async deleteObject(ref: SimulationRef) {
     this.deletions.push(ref);

@@ -28,12 +28,16 @@ describe("simulation reconciler", () => {
     key = h.add("asm");
   });
 
-  it("adds its finalizer first and does nothing else", async () => {
+  it("adds its finalizer first, then runs in the same reconcile on the new resourceVersion", async () => {
     h.update(key, (s) => ({ ...s, metadata: { ...s.metadata, finalizers: [] } }));
+    const before = h.sim(key).metadata.resourceVersion;
     await h.reconcile(key);
     expect(h.writer.finalizers).toEqual([[FINALIZER]]);
-    expect(h.store.calls).toEqual([]);
-    expect(h.simulator.calls).toHaveLength(0);
+    expect(h.store.calls).toEqual(["runsOf", "findReusable", "createRun"]);
+    expect(h.simulator.calls).toHaveLength(1);
+    expect(h.status(key)).toMatchObject({ phase: "Running" });
+    // The status write is guarded by the version the finalizer patch returned.
+    expect(h.writer.statusRefs.map((r) => r.resourceVersion)).toEqual([`${before}+finalizer`]);
   });
 
   it("records the row before submitting, runs once, then goes quiet", async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { SimulationObject } from "../../../src/api/objects.ts";
 import type { SimulationStatus } from "../../../src/api/simulation.ts";
-import { isStatusEcho } from "../../../src/controllers/simulation/status-echo.ts";
+import { FINALIZER } from "../../../src/controllers/simulation/reasons.ts";
+import {
+  isFinalizerEcho,
+  isOwnEcho,
+  isStatusEcho,
+} from "../../../src/controllers/simulation/status-echo.ts";
 import { simulation } from "./observations.ts";
 
 const status = (phase: string, observedGeneration = 1) =>
@@ -43,5 +48,34 @@ describe("isStatusEcho: which updates need no reconcile", () => {
     ["a recreated object (new uid)", withStatus(status("Running"), simulation({ uid: "u2" }))],
   ])("reconciles %s", (_name, sim) => {
     expect(isStatusEcho(old, sim)).toBe(false);
+  });
+});
+
+describe("isFinalizerEcho: the update of the controller's own finalizer patch", () => {
+  const withFinalizers = (finalizers: string[], sim = simulation()): SimulationObject => ({
+    ...sim,
+    metadata: { ...sim.metadata, finalizers },
+  });
+  const bare = withFinalizers([]);
+  const patched = (finalizers: string[], sim = simulation()) => ({
+    ...withFinalizers(finalizers, sim),
+    metadata: { ...withFinalizers(finalizers, sim).metadata, resourceVersion: "2" },
+  });
+
+  it("skips the echo of our finalizer added after the others", () => {
+    const other = withFinalizers(["example.com/keep"]);
+    expect(isOwnEcho(bare, patched([FINALIZER]))).toBe(true);
+    expect(isFinalizerEcho(other, patched(["example.com/keep", FINALIZER]))).toBe(true);
+  });
+
+  it.each<[string, SimulationObject]>([
+    ["someone else's finalizer", patched(["example.com/keep"])],
+    ["ours and another at once", patched([FINALIZER, "example.com/keep"])],
+    ["a status change in the same update", { ...patched([FINALIZER]), status: status("Running") }],
+    ["a spec change", patched([FINALIZER], simulation({ generation: 2 }))],
+    ["our finalizer, there already", patched([FINALIZER])],
+  ])("reconciles %s", (name, sim) => {
+    const old = name.endsWith("there already") ? withFinalizers([FINALIZER]) : bare;
+    expect(isOwnEcho(old, sim)).toBe(false);
   });
 });
