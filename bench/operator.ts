@@ -88,6 +88,7 @@ async function endToEnd(ns: string, platformName: string, operator: OperatorProc
   const components = stackComponents(operator.child.pid ?? 0);
   const before = await simulationWrites();
   const cpuBefore = cpuSeconds(components);
+  const reconcilesBefore = reconcileTotal(await operator.metrics());
   const t0 = performance.now();
   await inParallel(
     Array.from({ length: SIMS }, (_, i) => i),
@@ -109,9 +110,22 @@ async function endToEnd(ns: string, platformName: string, operator: OperatorProc
   const cpu = cpuDelta(cpuBefore, cpuSeconds(components));
   const seconds = (done - t0) / 1000;
   const writes = diff(before, await simulationWrites());
+  const reconciles = reconcileTotal(await operator.metrics()) - reconcilesBefore;
   await phases.stop();
   const succeeded = phases.count("Succeeded");
-  return { seconds, rate: SIMS / seconds, writes, cpu, succeeded, waited: phases.ever("Pending") };
+  const waited = phases.ever("Pending");
+  return { seconds, rate: SIMS / seconds, writes, cpu, succeeded, waited, reconciles };
+}
+
+/** controller_runtime_reconcile_total over every result, from /metrics text. */
+function reconcileTotal(metrics: string): number {
+  let total = 0;
+  for (const [, value] of metrics.matchAll(
+    /^controller_runtime_reconcile_total\{[^}]*\} (\S+)$/gm,
+  )) {
+    total += Number(value);
+  }
+  return total;
 }
 
 async function main() {

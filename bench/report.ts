@@ -12,6 +12,8 @@ export interface EndToEnd {
   readonly succeeded: number;
   /** Simulations seen Pending on the way: each waited for a slot, one status write more. */
   readonly waited: number;
+  /** The operator's reconciles over the run (controller_runtime_reconcile_total). */
+  readonly reconciles: number;
 }
 
 export interface RunFigures {
@@ -65,6 +67,7 @@ export function printEndToEnd(f: RunFigures): void {
     `  ${e2e.waited} of ${sims} waited for a slot first (Pending): 3 writes each that never waited and 4 each that waited would be ${((3 * sims + e2e.waited) / sims).toFixed(2)}`,
   );
   console.log(`writes while idle for 15 s: ${f.idle}`);
+  console.log(`operator reconciles per simulation: ${(e2e.reconciles / sims).toFixed(2)}`);
 }
 
 /** Heap and RSS per cached simulation, and how many fit the Deployment's limits. */
