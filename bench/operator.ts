@@ -4,7 +4,9 @@
 //   - the API server's raw write rate (ConfigMap creates) at the same client concurrency,
 //     simulations completed per second for N small simulations end to end, and the ratio;
 //   - CPU per completed simulation of each component (operator, apiserver, etcd,
-//     PostgreSQL, Ray: replica, proxy, the rest), from /proc, over the end-to-end run;
+//     PostgreSQL, Ray: replica, proxy, the rest), from /proc, over the end-to-end run,
+//     after a warm-up batch of --warmup simulations (default 200) that is printed apart;
+//   - the operator's reconciles per simulation;
 //   - whether anything was lost: N Succeeded, N completed rows, one per uid;
 //   - writes to montecarlosimulations per create->Succeeded, from the API server's /metrics,
 //     and writes while idle afterwards;
@@ -40,6 +42,8 @@ import { diff, simulationWrites, total } from "./writes.ts";
 const { values } = parseArgs({
   options: {
     sims: { type: "string", default: "500" },
+    /** Run to completion before the measured batch, not counted in it. */
+    warmup: { type: "string", default: "200" },
     cached: { type: "string", default: "5000" },
     "history-entries": { type: "string", default: "10000" },
     concurrency: { type: "string", default: "16" },
@@ -56,6 +60,7 @@ const { values } = parseArgs({
   },
 });
 const SIMS = Number(values.sims);
+const WARMUP = Number(values.warmup);
 const CONCURRENCY = Number(values.concurrency);
 // Enough creates for a steady rate; 10,000 ConfigMaps would add nothing.
 const RAW_WRITES = Math.min(SIMS, 2000);
@@ -82,39 +87,69 @@ async function rawWriteRate(ns: string): Promise<number> {
   return RAW_WRITES / ((performance.now() - t0) / 1000);
 }
 
-async function endToEnd(ns: string, platformName: string, operator: OperatorProcess) {
-  const seed = randomInt(1, 2 ** 40);
-  const phases = await watchPhases(kc, ns);
-  const components = stackComponents(operator.child.pid ?? 0);
-  const before = await simulationWrites();
-  const cpuBefore = cpuSeconds(components);
-  const reconcilesBefore = reconcileTotal(await operator.metrics());
-  const t0 = performance.now();
-  await inParallel(
-    Array.from({ length: SIMS }, (_, i) => i),
+/** Creates `count` simulations named `${prefix}-${i}`, seeds from `seed`, 16 at once. */
+function createSimulations(
+  ns: string,
+  platformName: string,
+  prefix: string,
+  count: number,
+  seed: number,
+) {
+  return inParallel(
+    Array.from({ length: count }, (_, i) => i),
     (i) =>
       post(
         `/apis/montecarlo.vatic.io/v1alpha1/namespaces/${ns}/montecarlosimulations`,
-        simulation(ns, `sim-${i}`, {
+        simulation(ns, `${prefix}-${i}`, {
           ...assessmentSpec(),
           platformRef: { name: platformName },
           simulation: { paths: 1000, seed: seed + i },
         }),
       ),
   );
-  const done = await untilOrExit(
-    operator,
-    phases.until("Succeeded", SIMS, 3_600_000),
-    () => `${phases.count("Succeeded")} of ${SIMS} Succeeded`,
-  );
+}
+
+/**
+ * The warm-up batch first (the first simulations after start also pay for
+ * V8 compiling the operator's hot code), then the measured batch; the seeds
+ * differ, so nothing is reused.
+ */
+async function endToEnd(ns: string, platformName: string, operator: OperatorProcess) {
+  const seed = randomInt(1, 2 ** 40);
+  const phases = await watchPhases(kc, ns);
+  const components = stackComponents(operator.child.pid ?? 0);
+  const succeeded = (n: number) =>
+    untilOrExit(
+      operator,
+      phases.until("Succeeded", n, 3_600_000),
+      () => `${phases.count("Succeeded")} of ${n} Succeeded`,
+    );
+  const warmCpu = cpuSeconds(components);
+  await createSimulations(ns, platformName, "warm", WARMUP, seed + SIMS);
+  await succeeded(WARMUP);
+  const warmup = cpuDelta(warmCpu, cpuSeconds(components)).get("operator") ?? 0;
+  const waitedBefore = phases.ever("Pending");
+  const before = await simulationWrites();
+  const cpuBefore = cpuSeconds(components);
+  const reconcilesBefore = reconcileTotal(await operator.metrics());
+  const t0 = performance.now();
+  await createSimulations(ns, platformName, "sim", SIMS, seed);
+  const done = await succeeded(WARMUP + SIMS);
   const cpu = cpuDelta(cpuBefore, cpuSeconds(components));
   const seconds = (done - t0) / 1000;
   const writes = diff(before, await simulationWrites());
   const reconciles = reconcileTotal(await operator.metrics()) - reconcilesBefore;
   await phases.stop();
-  const succeeded = phases.count("Succeeded");
-  const waited = phases.ever("Pending");
-  return { seconds, rate: SIMS / seconds, writes, cpu, succeeded, waited, reconciles };
+  return {
+    seconds,
+    rate: SIMS / seconds,
+    writes,
+    cpu,
+    succeeded: phases.count("Succeeded") - WARMUP,
+    waited: phases.ever("Pending") - waitedBefore,
+    reconciles,
+    warmup: { sims: WARMUP, operatorSeconds: warmup },
+  };
 }
 
 /** controller_runtime_reconcile_total over every result, from /metrics text. */
@@ -160,7 +195,7 @@ async function main() {
     const idleBefore = await simulationWrites();
     await new Promise((r) => setTimeout(r, 15_000));
     idle = total(diff(idleBefore, await simulationWrites()));
-    const rows = await rowsOf(ns);
+    const rows = await rowsOf(ns, "sim-");
     printEndToEnd({ sims: SIMS, concurrency: CONCURRENCY, settings, raw, e2e, idle, rows });
   } finally {
     await operator.stop();

@@ -87,7 +87,8 @@ function namesAndPhases(sim: SimulationObject): SimulationObject {
 }
 
 /** The namespace's rows: all, completed, and the distinct uids among the completed. */
-export async function rowsOf(namespace: string) {
+/** Rows of the simulations of `namespace` whose names start with `prefix`. */
+export async function rowsOf(namespace: string, prefix = "") {
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   try {
@@ -95,8 +96,8 @@ export async function rowsOf(namespace: string) {
       `SELECT count(*)::int AS rows,
               count(*) FILTER (WHERE status = 'completed')::int AS completed,
               count(DISTINCT uid) FILTER (WHERE status = 'completed')::int AS uids
-         FROM "SimulationJob" WHERE namespace = $1`,
-      [namespace],
+         FROM "SimulationJob" WHERE namespace = $1 AND starts_with(name, $2)`,
+      [namespace, prefix],
     );
     return rows[0] as { rows: number; completed: number; uids: number };
   } finally {

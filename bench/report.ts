@@ -14,6 +14,8 @@ export interface EndToEnd {
   readonly waited: number;
   /** The operator's reconciles over the run (controller_runtime_reconcile_total). */
   readonly reconciles: number;
+  /** The batch run first, after start, and the operator's CPU seconds over it. */
+  readonly warmup: { readonly sims: number; readonly operatorSeconds: number };
 }
 
 export interface RunFigures {
@@ -49,6 +51,11 @@ export function printEndToEnd(f: RunFigures): void {
     `${sims} simulations end to end: ${e2e.seconds.toFixed(1)} s, ${e2e.rate.toFixed(2)} completed/s`,
   );
   console.log(`ratio completed-simulations/s : raw-writes/s = ${(e2e.rate / f.raw).toFixed(3)}`);
+  if (e2e.warmup.sims > 0) {
+    console.log(
+      `warm-up first: ${e2e.warmup.sims} simulations after the operator started, ${ms(e2e.warmup.operatorSeconds / e2e.warmup.sims)} ms of operator CPU each (V8 compiling its hot code); not counted below`,
+    );
+  }
   console.log("CPU per completed simulation (ms), from /proc over the end-to-end run:");
   for (const [component, seconds] of e2e.cpu) {
     const indent = component.includes("/") ? "    " : "  ";
