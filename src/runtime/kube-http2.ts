@@ -19,7 +19,7 @@ import {
   type KubeTransport,
   named,
   readAll,
-  streamLines,
+  streamEvents,
   type TransportRequest,
   type TransportResponse,
   WATCH_IDLE_MS,
@@ -30,7 +30,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
 
 /** One TLS connection to the API server, HTTP/2 when the server offers it. */
-export class Http2Connection {
+class Http2Connection {
   readonly #connection: KubeConnection;
   /** Resolves to undefined when the server chose HTTP/1.1: it is not asked again. */
   #session: Promise<ClientHttp2Session | undefined> | undefined;
@@ -136,7 +136,7 @@ function dial(connection: KubeConnection): Promise<ClientHttp2Session | undefine
 }
 
 /** Stops a stream that is no longer wanted (timeout, abort, end of a watch). */
-export function cancel(stream: ClientHttp2Stream): void {
+function cancel(stream: ClientHttp2Stream): void {
   if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_CANCEL);
 }
 
@@ -145,12 +145,12 @@ function closedCleanly(stream: ClientHttp2Stream, ended: boolean): boolean {
   return ended && (stream.rstCode ?? NGHTTP2_NO_ERROR) === NGHTTP2_NO_ERROR;
 }
 
-export function closedMessage(stream: ClientHttp2Stream): string {
+function closedMessage(stream: ClientHttp2Stream): string {
   return `the HTTP/2 stream closed before its end (code ${stream.rstCode ?? "none"})`;
 }
 
 /** A stream or session failure, in the runtime's network class. */
-export function connectionLost(err: unknown): Error {
+function connectionLost(err: unknown): Error {
   const cause = err instanceof Error ? err : new Error(String(err));
   const code = (cause as Error & { code?: unknown }).code;
   // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ... keep their own code.
@@ -297,10 +297,7 @@ function watch(
         readAll(stream).then((text) => finish(apiError(status, "GET", path, text)), finish);
         return;
       }
-      streamLines(stream, (line) => {
-        const event = JSON.parse(line) as { type: string; object: unknown };
-        onEvent(event.type, event.object);
-      }).then(() => finish(), finish);
+      streamEvents(stream, onEvent).then(() => finish(), finish);
     });
   });
 }

@@ -16,7 +16,7 @@ import {
   type KubeTransport,
   named,
   readAll,
-  streamLines,
+  streamEvents,
   type TransportRequest,
   type TransportResponse,
   WATCH_IDLE_MS,
@@ -144,10 +144,7 @@ function watch(
         );
         return;
       }
-      streamLines(res, (line) => {
-        const event = JSON.parse(line) as { type: string; object: unknown };
-        onEvent(event.type, event.object);
-      }).then(() => finish(), finish);
+      streamEvents(res, onEvent).then(() => finish(), finish);
     });
     req.end();
   });

@@ -66,7 +66,7 @@ export function readAll(res: Readable): Promise<string> {
  * chunk to one string and searching it again would copy a 100 KB object
  * (a simulation with a long history) several times over.
  */
-export function streamLines(res: Readable, onLine: (line: string) => void): Promise<void> {
+function streamLines(res: Readable, onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let pieces: string[] = [];
     res.setEncoding("utf8");
@@ -91,6 +91,17 @@ export function streamLines(res: Readable, onLine: (line: string) => void): Prom
     res.on("end", () => resolve());
     res.on("error", reject);
     res.on("aborted", () => reject(named("ECONNRESET", "the watch was cut off")));
+  });
+}
+
+/** Calls onEvent with each watch event (one JSON object per line) until the end of the response. */
+export function streamEvents(
+  res: Readable,
+  onEvent: (type: string, object: unknown) => void,
+): Promise<void> {
+  return streamLines(res, (line) => {
+    const event = JSON.parse(line) as { type: string; object: unknown };
+    onEvent(event.type, event.object);
   });
 }
 
