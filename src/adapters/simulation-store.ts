@@ -11,6 +11,7 @@ import type {
   NewRun,
   RunRow,
   RunStatus,
+  RunsAndReusable,
   SimulationStore,
 } from "../controllers/simulation/ports.ts";
 import { databaseError } from "./database-errors.ts";
@@ -29,13 +30,19 @@ type RawJob = Omit<RunRow, "generation" | "seed" | "status"> & {
   generation: string;
   seed: string;
   status: RunStatus;
+  /** Only in runsWithReusable: the row is the reusable one, not one of the object's. */
+  reusable?: boolean;
 };
 
-const toRow = (job: RawJob): RunRow => ({
+const toRow = ({ reusable: _, ...job }: RawJob): RunRow => ({
   ...job,
   generation: Number(job.generation),
   seed: Number(job.seed),
 });
+
+const REUSABLE = `FROM "SimulationJob"
+    WHERE "requestHash" = $1 AND status = 'completed' AND id <> $2
+    ORDER BY "completedAt" DESC LIMIT 1`;
 
 const STATEMENTS = {
   runsOf: `SELECT ${COLUMNS} FROM "SimulationJob" WHERE uid = $1`,
@@ -43,9 +50,11 @@ const STATEMENTS = {
     "fundedAccountId", "inputData", "requestHash", seed, status, attempts, "startedAt", "createdAt")
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::text::"SimulationStatus", $12, $13, $14)
     ON CONFLICT DO NOTHING`,
-  reusable: `SELECT ${COLUMNS} FROM "SimulationJob"
-    WHERE "requestHash" = $1 AND status = 'completed' AND id <> $2
-    ORDER BY "completedAt" DESC LIMIT 1`,
+  reusable: `SELECT ${COLUMNS} ${REUSABLE}`,
+  // One round trip for the first reconcile of a run: the object's rows,
+  // then at most one reusable row, told apart by the last column.
+  runsWithReusable: `SELECT ${COLUMNS}, false AS reusable FROM "SimulationJob" WHERE uid = $3
+    UNION ALL (SELECT ${COLUMNS}, true ${REUSABLE})`,
   // Each update applies to an active (pending or running) row only: a
   // terminal row stays as it is.
   markStarted: `UPDATE "SimulationJob" SET status = 'running', attempts = attempts + 1,
@@ -111,6 +120,15 @@ export function createSimulationStore(prisma: PrismaClient, pool: Pool): Simulat
       db("looking up a reusable result", async () => {
         const [job] = (await run("reusable", [requestHash, excludeId])).rows;
         return job ? toRow(job) : undefined;
+      }),
+    runsWithReusable: (uid, requestHash, excludeId) =>
+      db("reading the runs", async () => {
+        const { rows } = await run("runsWithReusable", [requestHash, excludeId, uid]);
+        const reusable = rows.find((r) => r.reusable);
+        return {
+          rows: rows.filter((r) => !r.reusable).map(toRow),
+          reusable: reusable && toRow(reusable),
+        } satisfies RunsAndReusable;
       }),
     markStarted: (id, startedAt) =>
       update("marking the run started", "markStarted", [id, utc(startedAt)]),

@@ -105,6 +105,35 @@ describe("the simulation store", () => {
     expect(await store.findReusable(`h-${uid}`, runIdOf(uid, 1))).toBeUndefined();
   });
 
+  it("reads an object's rows and the newest reusable row in one statement", async () => {
+    const [uid, older, newer] = [randomUUID(), randomUUID(), randomUUID()];
+    const hash = `h-${uid}`;
+    await store.createRun({ ...newRun(uid, {}), requestHash: hash });
+    await store.createRun({ ...newRun(uid, {}), id: runIdOf(uid, 2), generation: 2 });
+    for (const other of [older, newer]) {
+      await store.createRun({ ...newRun(other, {}), requestHash: hash });
+      await store.complete(runIdOf(other, 1), { from: other });
+      await new Promise((r) => setTimeout(r, 5)); // completedAt apart
+    }
+    const read = await store.runsWithReusable(uid, hash, runIdOf(uid, 1));
+    expect(read.rows.map((r) => [r.id, r.generation, r.status]).sort()).toEqual([
+      [runIdOf(uid, 1), 1, "pending"],
+      [runIdOf(uid, 2), 2, "pending"],
+    ]);
+    expect(read.rows[0]).not.toHaveProperty("reusable");
+    expect(read.reusable).toMatchObject({ id: runIdOf(newer, 1), result: { from: newer } });
+    expect(read.reusable).not.toHaveProperty("reusable");
+    // The excluded row is never offered; an unknown hash finds nothing.
+    const excluded = await store.runsWithReusable(randomUUID(), hash, runIdOf(newer, 1));
+    expect(excluded).toEqual({
+      rows: [],
+      reusable: expect.objectContaining({ id: runIdOf(older, 1) }),
+    });
+    expect(await store.runsWithReusable(uid, `none-${uid}`, "x")).toMatchObject({
+      reusable: undefined,
+    });
+  });
+
   it("fails a row with its reason and message", async () => {
     const uid = randomUUID();
     await store.createRun(newRun(uid, {}));

@@ -13,7 +13,7 @@ import { isStripped, specForAdmission } from "./cache-transform.ts";
 import { isActive, type Observation } from "./decide.ts";
 import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
 import type { Executions } from "./executions.ts";
-import type { SimulationReader, SimulationStore, SimulatorClient } from "./ports.ts";
+import type { RunRow, SimulationReader, SimulationStore, SimulatorClient } from "./ports.ts";
 import { isTerminal } from "./status.ts";
 
 export interface ObserveDeps {
@@ -96,19 +96,10 @@ async function observeRun(
 ): Promise<() => Observation> {
   const { executions } = deps;
   const runKey = runKeyOf(key, sim);
-  const { name: platform, endpoint } = admission.platform;
-  const rows = await deps.store.runsOf(sim.metadata.uid);
-  const row = rows.find((r) => r.generation === sim.metadata.generation);
-  const version = row
-    ? { hash: row.requestHash }
-    : await hashWithVersion(deps, admission, endpoint);
-  const reusable =
-    version.hash !== undefined && (!row || isActive(row)) && !executions.get(runKey)
-      ? await deps.store.findReusable(
-          version.hash,
-          row?.id ?? runIdOf(sim.metadata.uid, sim.metadata.generation),
-        )
-      : undefined;
+  const { name: platform } = admission.platform;
+  const { rows, version, reusable } = executions.get(runKey)
+    ? await readRuns(deps, sim, admission)
+    : await readRunsAndReusable(deps, sim, admission);
 
   return () => {
     const execution = executions.get(runKey);
@@ -134,14 +125,57 @@ async function observeRun(
   };
 }
 
+interface RunsRead {
+  readonly rows: RunRow[];
+  readonly version: { hash?: string; error?: string };
+  readonly reusable?: RunRow;
+}
+
+/** A run in memory reuses nothing: its rows, and its row's hash (or a new one). */
+async function readRuns(
+  deps: ObserveDeps,
+  sim: SimulationObject,
+  admission: Admitted,
+): Promise<RunsRead> {
+  const rows = await deps.store.runsOf(sim.metadata.uid);
+  const row = rows.find((r) => r.generation === sim.metadata.generation);
+  const version = row ? { hash: row.requestHash } : await hashWithVersion(deps, admission);
+  return { rows, version };
+}
+
+/**
+ * A run not in memory may reuse a result: the rows and the reuse lookup in
+ * one statement, on the hash the engine version gives now. An active row
+ * keeps its own hash; when that differs (the engine changed since the row
+ * was made, or its version cannot be read), the lookup is made again on it.
+ * A finished row reuses nothing.
+ */
+async function readRunsAndReusable(
+  deps: ObserveDeps,
+  sim: SimulationObject,
+  admission: Admitted,
+): Promise<RunsRead> {
+  const { uid, generation } = sim.metadata;
+  const version = await hashWithVersion(deps, admission);
+  const { rows, reusable } =
+    version.hash === undefined
+      ? { rows: await deps.store.runsOf(uid), reusable: undefined }
+      : await deps.store.runsWithReusable(uid, version.hash, runIdOf(uid, generation));
+  const row = rows.find((r) => r.generation === generation);
+  if (!row) return { rows, version, reusable };
+  const own = { hash: row.requestHash };
+  if (!isActive(row)) return { rows, version: own };
+  if (row.requestHash === version.hash) return { rows, version: own, reusable };
+  return { rows, version: own, reusable: await deps.store.findReusable(row.requestHash, row.id) };
+}
+
 /** A new row's hash, which includes the engine version the simulator reports. */
 async function hashWithVersion(
   deps: ObserveDeps,
   admission: Admitted,
-  endpoint: string,
 ): Promise<{ hash?: string; error?: string }> {
   try {
-    const version = await deps.simulator.engineVersion(endpoint);
+    const version = await deps.simulator.engineVersion(admission.platform.endpoint);
     const inputs = { seed: admission.seed, ...engineInputs(admission.spec) };
     return { hash: requestHash(inputs, version) };
   } catch (err) {

@@ -53,6 +53,11 @@ export interface ActiveRun {
   readonly createdAt: Date;
 }
 
+export interface RunsAndReusable {
+  readonly rows: RunRow[];
+  readonly reusable: RunRow | undefined;
+}
+
 export interface SimulationStore {
   /** Every row of the object, all generations. */
   runsOf(uid: string): Promise<RunRow[]>;
@@ -60,6 +65,8 @@ export interface SimulationStore {
   createRun(run: NewRun): Promise<void>;
   /** The newest completed row of another run with the same request hash, if any. */
   findReusable(requestHash: string, excludeId: string): Promise<RunRow | undefined>;
+  /** runsOf and findReusable in one statement. */
+  runsWithReusable(uid: string, requestHash: string, excludeId: string): Promise<RunsAndReusable>;
   /** An execution starts: attempts + 1, status running, startedAt as given (decide keeps the first). */
   markStarted(id: string, startedAt: Date): Promise<void>;
   /** Stores the full result unless the row is already terminal. */

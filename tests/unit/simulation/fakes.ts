@@ -97,6 +97,16 @@ export class FakeStore implements SimulationStore {
   }
   async findReusable(requestHash: string, excludeId: string) {
     await this.#enter("findReusable");
+    return this.#reusable(requestHash, excludeId);
+  }
+  async runsWithReusable(uid: string, requestHash: string, excludeId: string) {
+    await this.#enter("runsWithReusable");
+    return {
+      rows: this.rows.filter((r) => r.uid === uid),
+      reusable: this.#reusable(requestHash, excludeId),
+    };
+  }
+  #reusable(requestHash: string, excludeId: string) {
     return this.rows
       .filter(
         (r) => r.requestHash === requestHash && r.status === "completed" && r.id !== excludeId,

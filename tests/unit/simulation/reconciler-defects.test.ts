@@ -243,7 +243,11 @@ describe("simulation reconciler: issue 9", () => {
 
   it.each([
     { mode: "down" as const, reason: "DatabaseUnavailable", message: /unreachable \(P1001\)/ },
-    { mode: "broken" as const, reason: "DatabaseError", message: /refused runsOf \(P2021\)/ },
+    {
+      mode: "broken" as const,
+      reason: "DatabaseError",
+      message: /refused runsWithReusable \(P2021\)/,
+    },
   ])(
     "defect 12: database errors are reported by class: $reason",
     async ({ mode, reason, message }) => {

@@ -33,7 +33,7 @@ describe("simulation reconciler", () => {
     const before = h.sim(key).metadata.resourceVersion;
     await h.reconcile(key);
     expect(h.writer.finalizers).toEqual([[FINALIZER]]);
-    expect(h.store.calls).toEqual(["runsOf", "findReusable", "createRun"]);
+    expect(h.store.calls).toEqual(["runsWithReusable", "createRun"]);
     expect(h.simulator.calls).toHaveLength(1);
     expect(h.status(key)).toMatchObject({ phase: "Running" });
     // The status write is guarded by the version the finalizer patch returned.
@@ -42,7 +42,7 @@ describe("simulation reconciler", () => {
 
   it("records the row before submitting, runs once, then goes quiet", async () => {
     await h.reconcile(key);
-    expect(h.store.calls).toEqual(["runsOf", "findReusable", "createRun"]);
+    expect(h.store.calls).toEqual(["runsWithReusable", "createRun"]);
     expect(h.store.rows).toHaveLength(1);
     expect(h.store.row(JOB)).toMatchObject({
       status: "running",
@@ -162,6 +162,67 @@ describe("simulation reconciler", () => {
     await h.reconcile(other);
     expect(h.status(other)).toMatchObject({ phase: "Running" });
     expect(h.simulator.calls).toHaveLength(2);
+  });
+
+  describe("reading the rows and a reusable result", () => {
+    /** a runs, b waits in line with a pending row; a's result arrives and wakes b. */
+    const waiterWoken = async () => {
+      const h = harness({ maxConcurrentRuns: 1 });
+      const other = { ...assessmentSpec(), simulation: { paths: 2000, seed: 7 } };
+      const [a, b] = [h.add("a"), h.add("b", { spec: other })];
+      for (const key of [a, b]) await h.reconcile(key);
+      h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+      await flush();
+      await h.reconcile(a);
+      expect(h.woken).toEqual([a, b]);
+      h.store.calls = [];
+      return { h, b };
+    };
+
+    it("a woken waiter reads both in one statement, then starts its row", async () => {
+      const { h, b } = await waiterWoken();
+      await h.reconcile(b);
+      expect(h.store.calls).toEqual(["runsWithReusable", "markStarted"]);
+      expect(h.status(b)).toMatchObject({ phase: "Running" });
+    });
+
+    it("a row made before the engine changed looks up a result under its own hash", async () => {
+      const { h, b } = await waiterWoken();
+      // A completed run with b's request, made under the engine b's row was made under.
+      const [own] = h.store.rows.filter((r) => r.name === "b");
+      if (!own) throw new Error("b has no row");
+      const completed = { status: "completed" as const, completedAt: h.clock.now };
+      h.store.rows.push({
+        ...own,
+        ...completed,
+        id: "job-done",
+        uid: "u-done",
+        result: engineResult(),
+      });
+      h.simulator.version = "engine-2";
+      await h.reconcile(b);
+      expect(h.store.calls).toEqual(["runsWithReusable", "findReusable", "complete"]);
+      expect(h.status(b)?.result?.reusedFromJobId).toBe("job-done");
+    });
+
+    it("with the engine version unreadable, a run that has a row goes on with the row's hash", async () => {
+      const { h, b } = await waiterWoken();
+      h.simulator.versionDown = true;
+      await h.reconcile(b);
+      expect(h.store.calls).toEqual(["runsOf", "findReusable", "markStarted"]);
+      expect(h.status(b)).toMatchObject({ phase: "Running" });
+    });
+
+    it("a run whose result arrived reads its rows only, and asks for no engine version", async () => {
+      await h.reconcile(key);
+      const versions = h.simulator.versionCalls;
+      h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+      await flush();
+      h.store.calls = [];
+      await h.reconcile(key);
+      expect(h.store.calls).toEqual(["runsOf", "complete"]);
+      expect(h.simulator.versionCalls).toBe(versions);
+    });
   });
 
   it("a settled outcome is stored even if the clock passed the deadline meanwhile", async () => {
