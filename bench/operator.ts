@@ -17,6 +17,7 @@
 // --cpu-prof DIR writes a V8 CPU profile of the end-to-end operator into DIR.
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { KubeConfig } from "../src/runtime/kube-config.ts";
 import { createKubeRequester } from "../src/runtime/kube-request.ts";
 import { assessmentSpec } from "../tests/fixtures/simulations.ts";
@@ -36,7 +37,7 @@ import { measureLongRun } from "./long-run.ts";
 import { rowsOf, watchPhases } from "./phases.ts";
 import { cpuDelta, cpuSeconds, stackComponents } from "./proc-cpu.ts";
 import { printCache, printEndToEnd, printTargets } from "./report.ts";
-import { measureWaiters } from "./waiters.ts";
+import { measureWaiters, statementCalls } from "./waiters.ts";
 import { diff, simulationWrites, total } from "./writes.ts";
 
 const { values } = parseArgs({
@@ -116,6 +117,8 @@ function createSimulations(
  */
 async function endToEnd(ns: string, platformName: string, operator: OperatorProcess) {
   const seed = randomInt(1, 2 ** 40);
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
   const phases = await watchPhases(kc, ns);
   const components = stackComponents(operator.child.pid ?? 0);
   const succeeded = (n: number) =>
@@ -131,14 +134,19 @@ async function endToEnd(ns: string, platformName: string, operator: OperatorProc
   const waitedBefore = phases.ever("Pending");
   const before = await simulationWrites();
   const cpuBefore = cpuSeconds(components);
-  const reconcilesBefore = reconcileTotal(await operator.metrics());
+  const countersBefore = counters(await operator.metrics());
+  const statementsBefore = await statementCalls(db);
   const t0 = performance.now();
   await createSimulations(ns, platformName, "sim", SIMS, seed);
   const done = await succeeded(WARMUP + SIMS);
   const cpu = cpuDelta(cpuBefore, cpuSeconds(components));
   const seconds = (done - t0) / 1000;
   const writes = diff(before, await simulationWrites());
-  const reconciles = reconcileTotal(await operator.metrics()) - reconcilesBefore;
+  const countersAfter = counters(await operator.metrics());
+  const statements = (await statementCalls(db)) - statementsBefore;
+  await db.end();
+  const reconciles = countersAfter.reconciles - countersBefore.reconciles;
+  const gcSeconds = countersAfter.gcSeconds - countersBefore.gcSeconds;
   await phases.stop();
   return {
     seconds,
@@ -148,20 +156,27 @@ async function endToEnd(ns: string, platformName: string, operator: OperatorProc
     succeeded: phases.count("Succeeded") - WARMUP,
     waited: phases.ever("Pending") - waitedBefore,
     reconciles,
+    gcSeconds,
+    statements,
     warmup: { sims: WARMUP, operatorSeconds: warmup },
   };
 }
 
-/** controller_runtime_reconcile_total over every result, from /metrics text. */
-function reconcileTotal(metrics: string): number {
+/** The sum of one metric over every label set, from /metrics text. */
+function sumOf(metrics: string, name: string): number {
   let total = 0;
-  for (const [, value] of metrics.matchAll(
-    /^controller_runtime_reconcile_total\{[^}]*\} (\S+)$/gm,
-  )) {
-    total += Number(value);
+  for (const line of metrics.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    total += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return total;
 }
+
+/** Reconciles (every result) and garbage-collection pauses so far. */
+const counters = (metrics: string) => ({
+  reconciles: sumOf(metrics, "controller_runtime_reconcile_total"),
+  gcSeconds: sumOf(metrics, "nodejs_gc_duration_seconds_sum"),
+});
 
 async function main() {
   if (values["only-waiters"]) return waitersReport();

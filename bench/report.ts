@@ -14,6 +14,10 @@ export interface EndToEnd {
   readonly waited: number;
   /** The operator's reconciles over the run (controller_runtime_reconcile_total). */
   readonly reconciles: number;
+  /** Database statements over the run (pg_stat_statements): the operator's. */
+  readonly statements: number;
+  /** The operator's garbage-collection pauses over the run (nodejs_gc_duration_seconds). */
+  readonly gcSeconds: number;
   /** The batch run first, after start, and the operator's CPU seconds over it. */
   readonly warmup: { readonly sims: number; readonly operatorSeconds: number };
 }
@@ -75,6 +79,10 @@ export function printEndToEnd(f: RunFigures): void {
   );
   console.log(`writes while idle for 15 s: ${f.idle}`);
   console.log(`operator reconciles per simulation: ${(e2e.reconciles / sims).toFixed(2)}`);
+  console.log(`database statements per simulation: ${(e2e.statements / sims).toFixed(2)}`);
+  console.log(
+    `operator garbage-collection pauses per simulation: ${((e2e.gcSeconds * 1000) / sims).toFixed(2)} ms`,
+  );
 }
 
 /** Heap and RSS per cached simulation, and how many fit the Deployment's limits. */

@@ -32,7 +32,8 @@ async function blackholeSimulator(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function statementCalls(client: pg.Client): Promise<number> {
+/** Statements PostgreSQL has run in this database so far (pg_stat_statements). */
+export async function statementCalls(client: pg.Client): Promise<number> {
   const { rows } = await client.query(
     "SELECT coalesce(sum(calls), 0)::bigint AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND s.query NOT ILIKE '%pg_stat_statements%'",
   );
