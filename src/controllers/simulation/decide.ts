@@ -56,6 +56,8 @@ interface Base {
   readonly now: Date;
   /** Uniform [0, 1) for jitter; injected to keep this pure. */
   readonly random: number;
+  /** ttlSecondsAfterFinished of the spec, else of the platform. */
+  readonly ttlSeconds?: number;
 }
 
 export interface ActiveObservation extends Base {
@@ -77,7 +79,7 @@ export interface ActiveObservation extends Base {
 }
 
 export type Observation =
-  | (Base & { readonly kind: "terminal"; readonly ttlSeconds: number | undefined })
+  | (Base & { readonly kind: "terminal" })
   | (Base & {
       readonly kind: "refused";
       readonly refusal: Refused;
@@ -97,18 +99,28 @@ export function decide(o: Observation): Decision {
     case "terminal":
       return decideTerminal(o);
     case "refused":
-      return decideRefused(o);
+      return withTtl(o, decideRefused(o));
     case "waiting":
       return { actions: [], requeueAfterMs: waitRecheckMs(o.random) };
     case "outdated":
       return { actions: [], requeueAfterMs: OUTDATED_RECHECK_MS };
     case "active":
-      return decideActive(o);
+      return withTtl(o, decideActive(o));
   }
 }
 
+/**
+ * A decision that finishes the simulation schedules its TTL itself: the
+ * watch echo of that status write is skipped (status-echo.ts).
+ */
+function withTtl(o: Base, d: Decision): Decision {
+  const phase = d.status?.phase;
+  if (o.ttlSeconds === undefined || (phase !== "Succeeded" && phase !== "Failed")) return d;
+  return { ...d, requeueAfterMs: Math.max(1, o.ttlSeconds * 1000) };
+}
+
 /** A finished simulation is deleted once its ttlSecondsAfterFinished has passed. */
-function decideTerminal(o: Base & { ttlSeconds: number | undefined }): Decision {
+function decideTerminal(o: Base): Decision {
   const completed = Date.parse(o.sim.status?.completionTime ?? "");
   if (o.ttlSeconds === undefined || Number.isNaN(completed)) return { actions: [] };
   const left = completed + o.ttlSeconds * 1000 - o.now.getTime();

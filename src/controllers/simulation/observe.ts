@@ -38,12 +38,17 @@ export async function observe(
 ): Promise<() => Observation> {
   const { executions } = deps;
   const runKey = runKeyOf(key, cached);
-  const base = (sim: SimulationObject) => ({ sim, now: deps.now(), random: deps.random() });
   const platformName = platformNameOf(cached);
   const platformObject = deps.getPlatform(platformName);
+  const ttlSeconds = ttlSecondsOf(cached, platformObject);
+  const base = (sim: SimulationObject) => ({
+    sim,
+    now: deps.now(),
+    random: deps.random(),
+    ttlSeconds,
+  });
   if (isTerminal(cached.status, cached.metadata.generation)) {
-    const ttlSeconds = ttlSecondsOf(cached, platformObject);
-    return () => ({ ...base(cached), kind: "terminal", ttlSeconds });
+    return () => ({ ...base(cached), kind: "terminal" });
   }
   // Before anything is read: waiting costs no GET and no database statement.
   const limit = concurrencyLimitOf(platformObject);
@@ -68,7 +73,7 @@ export async function observe(
       others: executions.othersOf(key, runKey),
     });
   }
-  return observeRun(deps, sim, key, admission);
+  return observeRun(deps, base(sim), key, admission);
 }
 
 /** The API server's copy of the same generation; undefined when it is gone or newer. */
@@ -90,7 +95,7 @@ function concurrencyLimitOf(platform: PlatformObject | undefined): number | unde
 /** The rows and hash of an admitted run, then (synchronously, later) its memory. */
 async function observeRun(
   deps: ObserveDeps,
-  sim: SimulationObject,
+  { sim, ttlSeconds }: { sim: SimulationObject; ttlSeconds: number | undefined },
   key: string,
   admission: Admitted,
 ): Promise<() => Observation> {
@@ -111,6 +116,7 @@ async function observeRun(
       sim,
       now: deps.now(),
       random: deps.random(),
+      ttlSeconds,
       kind: "active",
       admission,
       rows,

@@ -1,19 +1,22 @@
 // Which watch updates of a simulation need no reconcile: the echo of the
-// controller's own Pending or Running status write, and of its finalizer
-// patch (the reconcile that adds the finalizer goes on in the same pass).
+// controller's own Pending or Running status write, of the write that
+// finishes it (Succeeded or Failed: that reconcile scheduled the TTL), and
+// of its finalizer patch (the reconcile that adds the finalizer goes on in
+// the same pass).
 // The reconcile that wrote it already acted on everything that update
 // carries, and whatever comes next
 // (a result, a free slot, a retry gate, a deadline) enqueues the simulation
 // on its own. Skipping the echo saves a reconcile per write: a zod parse of
 // the spec, a database read and a status comparison that finds no change.
 // Anything else still reconciles: a spec change (generation), deletion,
-// anyone else's finalizer change, a terminal status (its reconcile schedules the TTL), a status
-// someone else rewrote to an unknown phase, and every resync.
+// anyone else's finalizer change, a change between terminal statuses, a
+// status someone else rewrote to an unknown phase, and every resync.
 import type { SimulationObject } from "../../api/objects.ts";
 import { statusEquals } from "../../api/status-equality.ts";
 import { FINALIZER } from "./reasons.ts";
 
 const IN_PROGRESS: ReadonlySet<string> = new Set(["Pending", "Running"]);
+const TERMINAL: ReadonlySet<string> = new Set(["Succeeded", "Failed"]);
 
 /** The update is the echo of one of the controller's own writes (skipUpdate). */
 export const isOwnEcho = (old: SimulationObject, sim: SimulationObject): boolean =>
@@ -28,8 +31,16 @@ export function isStatusEcho(old: SimulationObject, sim: SimulationObject): bool
     before.deletionTimestamp === after.deletionTimestamp &&
     sameList(before.finalizers, after.finalizers) &&
     sim.status?.observedGeneration === after.generation &&
-    IN_PROGRESS.has(sim.status?.phase ?? "")
+    (IN_PROGRESS.has(sim.status?.phase ?? "") || finishes(old, sim))
   );
+}
+
+/** The update takes this generation from not finished to finished. */
+function finishes(old: SimulationObject, sim: SimulationObject): boolean {
+  const wasFinished =
+    old.status?.observedGeneration === old.metadata.generation &&
+    TERMINAL.has(old.status?.phase ?? "");
+  return TERMINAL.has(sim.status?.phase ?? "") && !wasFinished;
 }
 
 /** Only our finalizer was added, at the end, as the reconciler adds it. */

@@ -289,7 +289,8 @@ describe("simulation reconciler: issue 9", () => {
       await h.reconcile(key);
       h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
       await flush();
-      await h.reconcile(key);
+      // The reconcile that finishes it schedules the TTL: its echo is skipped.
+      expect(await h.reconcile(key)).toEqual({ requeueAfterMs: 5_000 });
       expect(h.status(key)?.completionTime).toBe(h.clock.now.toISOString());
       later(h, 2_000);
       expect(await h.reconcile(key)).toEqual({ requeueAfterMs: 3_000 });
@@ -302,13 +303,23 @@ describe("simulation reconciler: issue 9", () => {
     },
   );
 
+  it("defect 13: a spec refused at once schedules the platform's TTL from that reconcile", async () => {
+    const h = harness({ ttlSecondsAfterFinished: 5 });
+    const key = h.add("a", { spec: { ...assessmentSpec(), fundedAccountId: "fa" } });
+    expect(await h.reconcile(key)).toEqual({ requeueAfterMs: 5_000 });
+    expect(h.status(key)).toMatchObject({ phase: "Failed" });
+    later(h, 5_000);
+    await h.reconcile(key);
+    expect(h.writer.deletions.map((r) => r.name)).toEqual(["a"]);
+  });
+
   it("defect 13: without a TTL a finished simulation is kept", async () => {
     const h = harness();
     const key = h.add("a");
     await h.reconcile(key);
     h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
     await flush();
-    await h.reconcile(key);
+    expect(await h.reconcile(key)).toBeUndefined();
     later(h, 365 * 86_400_000);
     expect(await h.reconcile(key)).toBeUndefined();
     expect(h.writer.deletions).toEqual([]);

@@ -21,13 +21,27 @@ const withStatus = (s: SimulationStatus | undefined, sim = simulation()): Simula
 describe("isStatusEcho: which updates need no reconcile", () => {
   const old = simulation();
 
+  it.each([
+    ["Succeeded", "Failed"],
+    ["Failed", "Failed"],
+  ])("reconciles a change from a finished status (%s) to %s", (before, after) => {
+    expect(isStatusEcho(withStatus(status(before)), withStatus(status(after)))).toBe(false);
+  });
+
   it.each(["Pending", "Running"])("skips the echo of the controller's own %s status", (phase) => {
     expect(isStatusEcho(old, withStatus(status(phase)))).toBe(true);
   });
 
+  it.each(["Succeeded", "Failed"])(
+    "skips the echo of the write that finishes the generation (%s: its reconcile scheduled the TTL)",
+    (phase) => {
+      expect(isStatusEcho(withStatus(status("Running")), withStatus(status(phase)))).toBe(true);
+      expect(isStatusEcho(old, withStatus(status(phase)))).toBe(true);
+    },
+  );
+
   it.each<[string, SimulationObject]>([
-    ["a terminal status (its reconcile schedules the TTL)", withStatus(status("Succeeded"))],
-    ["a Failed status", withStatus(status("Failed"))],
+    ["a terminal status of an older generation", withStatus(status("Succeeded", 0))],
     ["a status someone emptied", withStatus(undefined)],
     ["a status of an older generation", withStatus(status("Running", 0))],
     ["a spec change", withStatus(status("Running"), simulation({ generation: 2 }))],
