@@ -48,6 +48,8 @@ const { values } = parseArgs({
     cached: { type: "string", default: "5000" },
     "history-entries": { type: "string", default: "10000" },
     concurrency: { type: "string", default: "16" },
+    /** The bench platform's maxConcurrentRuns: with 500 or more, no simulation waits. */
+    slots: { type: "string", default: "50" },
     waiters: { type: "string", default: "1000" },
     "only-waiters": { type: "boolean", default: false },
     "only-long": { type: "boolean", default: false },
@@ -188,7 +190,7 @@ async function main() {
     platform(platformName, {
       rayService: { namespace: ns, name: "rs" },
       endpoint: stack.rayUrl,
-      limits: { maxConcurrentRuns: 50 },
+      limits: { maxConcurrentRuns: Number(values.slots) },
     }),
   );
   const profile = values["cpu-prof"] ? ` --cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` : "";

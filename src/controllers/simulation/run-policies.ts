@@ -76,7 +76,8 @@ function settledOutcome(o: RunObservation, outcome: SimulateOutcome): RunDecisio
   const release = { type: "release" } as const;
   switch (outcome.kind) {
     case "ok":
-      return succeeded(
+      // Validated by the simulator client as it arrived.
+      return succeededWith(
         outcome.result,
         [
           { type: "complete", result: outcome.result },
@@ -274,7 +275,16 @@ function succeeded(
       actions.filter((a) => a.type !== "complete"),
     );
   }
-  return { phase: "Succeeded", reason, message, result: parsed.data, actions };
+  return succeededWith(parsed.data, actions, reason, message);
+}
+
+function succeededWith(
+  result: EngineResult,
+  actions: readonly Action[],
+  reason: Reason,
+  message: string,
+): RunDecision {
+  return { phase: "Succeeded", reason, message, result, actions };
 }
 
 function failed(reason: Reason, message: string, actions: readonly Action[]): RunDecision {
