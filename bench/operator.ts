@@ -6,7 +6,10 @@
 //   - CPU per completed simulation of each component (operator, apiserver, etcd,
 //     PostgreSQL, Ray: replica, proxy, the rest), from /proc, over the end-to-end run,
 //     after a warm-up batch of --warmup simulations (default 200) that is printed apart;
-//   - the operator's reconciles per simulation;
+//     the measured batch runs on a platform with a slot for each simulation, then the
+//     same number again on one with --queue-slots (default 50), where most wait in line
+//     (--skip-queue leaves that batch out);
+//   - the operator's reconciles, database statements and GC pauses per simulation;
 //   - whether anything was lost: N Succeeded, N completed rows, one per uid;
 //   - writes to montecarlosimulations per create->Succeeded, from the API server's /metrics,
 //     and writes while idle afterwards;
@@ -36,7 +39,7 @@ import { deploymentSettings } from "./deployment.ts";
 import { measureLongRun } from "./long-run.ts";
 import { rowsOf, watchPhases } from "./phases.ts";
 import { cpuDelta, cpuSeconds, stackComponents } from "./proc-cpu.ts";
-import { printCache, printEndToEnd, printTargets } from "./report.ts";
+import { type Batch, type EndToEnd, printCache, printEndToEnd, printTargets } from "./report.ts";
 import { measureWaiters, statementCalls } from "./waiters.ts";
 import { diff, simulationWrites, total } from "./writes.ts";
 
@@ -48,8 +51,9 @@ const { values } = parseArgs({
     cached: { type: "string", default: "5000" },
     "history-entries": { type: "string", default: "10000" },
     concurrency: { type: "string", default: "16" },
-    /** The bench platform's maxConcurrentRuns: with 500 or more, no simulation waits. */
-    slots: { type: "string", default: "50" },
+    /** maxConcurrentRuns of the second batch's platform (the first has a slot for each). */
+    "queue-slots": { type: "string", default: "50" },
+    "skip-queue": { type: "boolean", default: false },
     waiters: { type: "string", default: "1000" },
     "only-waiters": { type: "boolean", default: false },
     "only-long": { type: "boolean", default: false },
@@ -112,56 +116,95 @@ function createSimulations(
   );
 }
 
-/**
- * The warm-up batch first (the first simulations after start also pay for
- * V8 compiling the operator's hot code), then the measured batch; the seeds
- * differ, so nothing is reused.
- */
-async function endToEnd(ns: string, platformName: string, operator: OperatorProcess) {
-  const seed = randomInt(1, 2 ** 40);
-  const db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
-  const phases = await watchPhases(kc, ns);
-  const components = stackComponents(operator.child.pid ?? 0);
-  const succeeded = (n: number) =>
-    untilOrExit(
-      operator,
-      phases.until("Succeeded", n, 3_600_000),
-      () => `${phases.count("Succeeded")} of ${n} Succeeded`,
-    );
-  const warmCpu = cpuSeconds(components);
-  await createSimulations(ns, platformName, "warm", WARMUP, seed + SIMS);
-  await succeeded(WARMUP);
-  const warmup = cpuDelta(warmCpu, cpuSeconds(components)).get("operator") ?? 0;
-  const waitedBefore = phases.ever("Pending");
+interface BatchContext {
+  readonly ns: string;
+  readonly operator: OperatorProcess;
+  readonly db: pg.Client;
+  readonly phases: Awaited<ReturnType<typeof watchPhases>>;
+  readonly components: ReturnType<typeof stackComponents>;
+}
+
+/** Waits until `n` simulations of the namespace have Succeeded (or the operator exits). */
+const succeeded = (c: BatchContext, n: number) =>
+  untilOrExit(
+    c.operator,
+    c.phases.until("Succeeded", n, 3_600_000),
+    () => `${c.phases.count("Succeeded")} of ${n} Succeeded`,
+  );
+
+/** Creates `count` simulations on `platformName` and measures them until all have Succeeded. */
+async function measureBatch(
+  c: BatchContext,
+  platformName: string,
+  prefix: string,
+  seed: number,
+): Promise<Batch> {
+  const finishedBefore = c.phases.count("Succeeded");
+  const waitedBefore = c.phases.ever("Pending");
   const before = await simulationWrites();
-  const cpuBefore = cpuSeconds(components);
-  const countersBefore = counters(await operator.metrics());
-  const statementsBefore = await statementCalls(db);
+  const cpuBefore = cpuSeconds(c.components);
+  const countersBefore = counters(await c.operator.metrics());
+  const statementsBefore = await statementCalls(c.db);
   const t0 = performance.now();
-  await createSimulations(ns, platformName, "sim", SIMS, seed);
-  const done = await succeeded(WARMUP + SIMS);
-  const cpu = cpuDelta(cpuBefore, cpuSeconds(components));
+  await createSimulations(c.ns, platformName, prefix, SIMS, seed);
+  const done = await succeeded(c, finishedBefore + SIMS);
+  const cpu = cpuDelta(cpuBefore, cpuSeconds(c.components));
   const seconds = (done - t0) / 1000;
   const writes = diff(before, await simulationWrites());
-  const countersAfter = counters(await operator.metrics());
-  const statements = (await statementCalls(db)) - statementsBefore;
-  await db.end();
-  const reconciles = countersAfter.reconciles - countersBefore.reconciles;
-  const gcSeconds = countersAfter.gcSeconds - countersBefore.gcSeconds;
-  await phases.stop();
+  const countersAfter = counters(await c.operator.metrics());
+  const statements = (await statementCalls(c.db)) - statementsBefore;
   return {
     seconds,
     rate: SIMS / seconds,
     writes,
     cpu,
-    succeeded: phases.count("Succeeded") - WARMUP,
-    waited: phases.ever("Pending") - waitedBefore,
-    reconciles,
-    gcSeconds,
+    succeeded: c.phases.count("Succeeded") - finishedBefore,
+    waited: c.phases.ever("Pending") - waitedBefore,
+    reconciles: countersAfter.reconciles - countersBefore.reconciles,
+    gcSeconds: countersAfter.gcSeconds - countersBefore.gcSeconds,
     statements,
-    warmup: { sims: WARMUP, operatorSeconds: warmup },
+    rows: await rowsOf(c.ns, `${prefix}-`),
   };
+}
+
+/**
+ * The warm-up batch first (the first simulations after start also pay for
+ * V8 compiling the operator's hot code), then the measured batch on a
+ * platform with a slot for each, then (unless skipped) the same number on a
+ * platform with --queue-slots slots, where most wait in line; the seeds
+ * differ, so nothing is reused.
+ */
+async function endToEnd(
+  ns: string,
+  platforms: { open: string; queued?: string },
+  operator: OperatorProcess,
+): Promise<EndToEnd> {
+  const seed = randomInt(1, 2 ** 40);
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  const phases = await watchPhases(kc, ns);
+  const c: BatchContext = {
+    ns,
+    operator,
+    db,
+    phases,
+    components: stackComponents(operator.child.pid ?? 0),
+  };
+  try {
+    const warmCpu = cpuSeconds(c.components);
+    await createSimulations(ns, platforms.open, "warm", WARMUP, seed + 2 * SIMS);
+    await succeeded(c, WARMUP);
+    const warmup = cpuDelta(warmCpu, cpuSeconds(c.components)).get("operator") ?? 0;
+    const open = await measureBatch(c, platforms.open, "sim", seed);
+    const queued =
+      platforms.queued === undefined
+        ? undefined
+        : await measureBatch(c, platforms.queued, "queued", seed + SIMS);
+    return { ...open, queued, warmup: { sims: WARMUP, operatorSeconds: warmup } };
+  } finally {
+    await phases.stop();
+    await db.end();
+  }
 }
 
 /** The sum of one metric over every label set, from /metrics text. */
@@ -185,14 +228,21 @@ async function main() {
   if (values["only-long"]) return longRunReport();
   if (values["only-cache"]) return void (await cacheReport());
   const ns = await createNamespace("bench");
-  const platformName = unique("bench");
-  await apply(
-    platform(platformName, {
-      rayService: { namespace: ns, name: "rs" },
-      endpoint: stack.rayUrl,
-      limits: { maxConcurrentRuns: Number(values.slots) },
-    }),
-  );
+  const platformOf = async (maxConcurrentRuns: number) => {
+    const name = unique("bench");
+    await apply(
+      platform(name, {
+        rayService: { namespace: ns, name: "rs" },
+        endpoint: stack.rayUrl,
+        limits: { maxConcurrentRuns },
+      }),
+    );
+    return name;
+  };
+  const platforms = {
+    open: await platformOf(Math.min(10_000, Math.max(SIMS, WARMUP))),
+    queued: values["skip-queue"] ? undefined : await platformOf(Number(values["queue-slots"])),
+  };
   const profile = values["cpu-prof"] ? ` --cpu-prof --cpu-prof-dir=${values["cpu-prof"]}` : "";
   const operator = await startOperator({
     POD_NAME: unique("bench-op"),
@@ -203,17 +253,16 @@ async function main() {
     LOG_LEVEL: "info",
     SIMULATION_WORKERS: "8",
   });
-  let e2e: Awaited<ReturnType<typeof endToEnd>>;
+  let e2e: EndToEnd;
   let idle: number;
   let raw: number;
   try {
     raw = await rawWriteRate(ns);
-    e2e = await endToEnd(ns, platformName, operator);
+    e2e = await endToEnd(ns, platforms, operator);
     const idleBefore = await simulationWrites();
     await new Promise((r) => setTimeout(r, 15_000));
     idle = total(diff(idleBefore, await simulationWrites()));
-    const rows = await rowsOf(ns, "sim-");
-    printEndToEnd({ sims: SIMS, concurrency: CONCURRENCY, settings, raw, e2e, idle, rows });
+    printEndToEnd({ sims: SIMS, concurrency: CONCURRENCY, settings, raw, e2e, idle });
   } finally {
     await operator.stop();
   }
