@@ -39,6 +39,7 @@ start_etcd() {
 # operator uses ConfigMaps.
 # The audit log records service accounts' requests with their response codes,
 # so tests can count what the API server refused the operator's identity.
+# MC_APISERVER_PROFILING=true serves /debug/pprof (docs/performance.md).
 start_apiserver() {
   local pki=$MC_STACK_DIR/pki
   mc_make_certs
@@ -62,7 +63,7 @@ POLICY
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --authorization-mode RBAC --service-cluster-ip-range 10.96.0.0/16 \
-    --endpoint-reconciler-type none --profiling=false --cert-dir "$pki" \
+    --endpoint-reconciler-type none --profiling="${MC_APISERVER_PROFILING:-false}" --cert-dir "$pki" \
     --watch-cache-sizes configmaps#0 \
     --audit-policy-file "$MC_STACK_DIR/audit-policy.yaml" \
     --audit-log-path "$MC_STACK_DIR/logs/audit.log" --audit-log-maxsize 200 --audit-log-maxbackup 1
