@@ -116,7 +116,8 @@ describe("the simulation store", () => {
       await new Promise((r) => setTimeout(r, 5)); // completedAt apart
     }
     const read = await store.runsWithReusable(uid, hash, runIdOf(uid, 1));
-    expect(read.rows.map((r) => [r.id, r.generation, r.status]).sort()).toEqual([
+    const byGeneration = [...read.rows].sort((a, b) => a.generation - b.generation);
+    expect(byGeneration.map((r) => [r.id, r.generation, r.status])).toEqual([
       [runIdOf(uid, 1), 1, "pending"],
       [runIdOf(uid, 2), 2, "pending"],
     ]);
