@@ -132,7 +132,7 @@ const succeeded = (c: BatchContext, n: number) =>
     () => `${c.phases.count("Succeeded")} of ${n} Succeeded`,
   );
 
-/** Creates `count` simulations on `platformName` and measures them until all have Succeeded. */
+/** Creates --sims simulations on `platformName` and measures them until all have Succeeded. */
 async function measureBatch(
   c: BatchContext,
   platformName: string,

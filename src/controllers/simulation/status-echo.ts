@@ -14,9 +14,9 @@
 import type { SimulationObject } from "../../api/objects.ts";
 import { statusEquals } from "../../api/status-equality.ts";
 import { FINALIZER } from "./reasons.ts";
+import { isTerminal } from "./status.ts";
 
 const IN_PROGRESS: ReadonlySet<string> = new Set(["Pending", "Running"]);
-const TERMINAL: ReadonlySet<string> = new Set(["Succeeded", "Failed"]);
 
 /** The update is the echo of one of the controller's own writes (skipUpdate). */
 export const isOwnEcho = (old: SimulationObject, sim: SimulationObject): boolean =>
@@ -35,12 +35,12 @@ export function isStatusEcho(old: SimulationObject, sim: SimulationObject): bool
   );
 }
 
-/** The update takes this generation from not finished to finished. */
+/** The update takes this generation from not finished to finished, as observe judges it. */
 function finishes(old: SimulationObject, sim: SimulationObject): boolean {
-  const wasFinished =
-    old.status?.observedGeneration === old.metadata.generation &&
-    TERMINAL.has(old.status?.phase ?? "");
-  return TERMINAL.has(sim.status?.phase ?? "") && !wasFinished;
+  return (
+    isTerminal(sim.status, sim.metadata.generation) &&
+    !isTerminal(old.status, old.metadata.generation)
+  );
 }
 
 /** Only our finalizer was added, at the end, as the reconciler adds it. */

@@ -9,8 +9,13 @@ import {
 } from "../../../src/controllers/simulation/status-echo.ts";
 import { simulation } from "./observations.ts";
 
+/** A status as the controller writes it: a finished phase has its condition True. */
 const status = (phase: string, observedGeneration = 1) =>
-  ({ phase, observedGeneration, conditions: [] }) as unknown as SimulationStatus;
+  ({
+    phase,
+    observedGeneration,
+    conditions: ["Succeeded", "Failed"].includes(phase) ? [{ type: phase, status: "True" }] : [],
+  }) as unknown as SimulationStatus;
 
 const withStatus = (s: SimulationStatus | undefined, sim = simulation()): SimulationObject => ({
   ...sim,
