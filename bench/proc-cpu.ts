@@ -50,7 +50,8 @@ function allProcesses(): ProcStat[] {
 /** How to find each component's processes. */
 export type ComponentSelector =
   | { readonly session: number }
-  | { readonly pid: number }
+  /** One process; with threadPart, also split by its threads' names. */
+  | { readonly pid: number; readonly threadPart?: (threadName: string) => string }
   /** A process and its direct children (PostgreSQL's backends each lead a session). */
   | { readonly parent: number }
   /** Split a session into parts named by a function of the process name. */
@@ -75,8 +76,43 @@ export function cpuSeconds(components: Record<string, ComponentSelector>): Map<s
       add(component, p.ticks);
       if ("partOf" in selector) add(`${component}/${selector.partOf(p.name)}`, p.ticks);
     }
+    if ("threadPart" in selector && selector.threadPart) {
+      for (const t of threadsOf(selector.pid))
+        add(`${component}/${selector.threadPart(t.name)}`, t.ticks);
+    }
   }
   return out;
+}
+
+/** A process's live threads: their names (`comm`) and user + system ticks. */
+function threadsOf(pid: number): { name: string; ticks: number }[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // the process has exited
+  }
+  return tids.flatMap((tid) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      return [{ name, ticks: Number(fields[11]) + Number(fields[12]) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Node's threads: the main thread (JavaScript, I/O), V8's workers (optimizing
+ * compiles, concurrent and parallel garbage collection), the rest (libuv's
+ * pool, the inspector).
+ */
+export function nodeThreadPart(name: string): string {
+  if (name === "V8Worker") return "v8 workers";
+  if (name === "MainThread" || name === "node") return "main thread";
+  return "other threads";
 }
 
 export function cpuDelta(before: Map<string, number>, after: Map<string, number>) {
@@ -105,7 +141,7 @@ export function stackComponents(operatorPid: number): Record<string, ComponentSe
   const dir = process.env.MC_STACK_DIR ?? "";
   const pgPort = new URL(process.env.DATABASE_URL ?? "postgresql://x:1").port;
   return {
-    operator: { pid: operatorPid },
+    operator: { pid: operatorPid, threadPart: nodeThreadPart },
     apiserver: { session: sessionOfPidFile(`${dir}/apiserver.pid`) },
     etcd: { session: sessionOfPidFile(`${dir}/etcd.pid`) },
     postgres: { parent: postmasterPid(`${process.env.MC_PG_DIR ?? `/tmp/mcpg-${pgPort}`}/data`) },

@@ -26,8 +26,8 @@ export interface Batch {
 /** The batch with a slot for each simulation, and the one where most wait in line. */
 export interface EndToEnd extends Batch {
   readonly queued: Batch | undefined;
-  /** The batch run first, after start, and the operator's CPU seconds over it. */
-  readonly warmup: { readonly sims: number; readonly operatorSeconds: number };
+  /** The batches run first, after start, and the operator's CPU seconds over each. */
+  readonly warmup: readonly { readonly sims: number; readonly operatorSeconds: number }[];
 }
 
 export interface RunFigures {
@@ -62,9 +62,11 @@ export function printEndToEnd(f: RunFigures): void {
     `${sims} simulations end to end: ${e2e.seconds.toFixed(1)} s, ${e2e.rate.toFixed(2)} completed/s`,
   );
   console.log(`ratio completed-simulations/s : raw-writes/s = ${(e2e.rate / f.raw).toFixed(3)}`);
-  if (e2e.warmup.sims > 0) {
+  if (e2e.warmup.length > 0) {
+    const sims = e2e.warmup.reduce((n, w) => n + w.sims, 0);
+    const each = e2e.warmup.map((w) => ms(w.operatorSeconds / w.sims)).join(", ");
     console.log(
-      `warm-up first: ${e2e.warmup.sims} simulations after the operator started, ${ms(e2e.warmup.operatorSeconds / e2e.warmup.sims)} ms of operator CPU each (V8 compiling its hot code); not counted below`,
+      `warm-up first: ${sims} simulations after the operator started, in batches of ${e2e.warmup[0]?.sims}: ${each} ms of operator CPU each (V8 compiling its hot code); not counted below`,
     );
   }
   printBatch(sims, e2e);
@@ -81,7 +83,7 @@ function printBatch(sims: number, b: Batch): void {
   console.log("CPU per completed simulation (ms), from /proc over the batch:");
   for (const [component, seconds] of b.cpu) {
     const indent = component.includes("/") ? "    " : "  ";
-    console.log(`${indent}${component.padEnd(16)} ${ms(seconds / sims).padStart(8)}`);
+    console.log(`${indent}${component.padEnd(22)} ${ms(seconds / sims).padStart(6)}`);
   }
   const lost = b.succeeded !== sims || b.rows.completed !== sims || b.rows.uids !== sims;
   console.log(
