@@ -24,6 +24,7 @@ import {
   type TransportResponse,
   WATCH_IDLE_MS,
 } from "./kube-wire.ts";
+import { USER_AGENT } from "./user-agent.ts";
 
 const PING_TIMEOUT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -178,6 +179,7 @@ export function createHttp2Transport(
       ":method": method,
       ":path": path,
       accept: "application/json",
+      "user-agent": USER_AGENT,
       ...(token ? { authorization: token } : {}),
     };
   };

@@ -21,6 +21,7 @@ import {
   type TransportResponse,
   WATCH_IDLE_MS,
 } from "./kube-wire.ts";
+import { USER_AGENT } from "./user-agent.ts";
 
 export {
   apiError,
@@ -65,6 +66,7 @@ function createHttp1Transport(
       agent,
       headers: {
         accept: "application/json",
+        "user-agent": USER_AGENT,
         ...headers,
         ...(token ? { authorization: token } : {}),
       },

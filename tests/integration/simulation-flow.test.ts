@@ -123,6 +123,15 @@ describe("simulation flow", () => {
       "involvedObject.name=asm",
     ]);
     expect(events).toMatch(/Completed/);
+
+    // The operator's writes (the finalizer, the status) name it as their field manager.
+    const managed = await getJson(["get", "mcs", "asm", "-n", ns, "--show-managed-fields"]);
+    const managers = managed.metadata.managedFields.map(
+      (f: { manager: string; subresource?: string }) => `${f.manager}:${f.subresource ?? ""}`,
+    );
+    expect(managers).toEqual(
+      expect.arrayContaining(["montecarlo-operator:", "montecarlo-operator:status"]),
+    );
   });
 
   it("answers an identical request from the stored result without calling Ray", async () => {
