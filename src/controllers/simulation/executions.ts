@@ -53,6 +53,8 @@ export interface SettledResult {
 
 export class Executions {
   readonly #executions = new Map<string, Execution>();
+  /** platform -> executions holding a slot there: every reconcile reads it, O(1). */
+  readonly #slots = new Map<string, number>();
   readonly #gates = new Map<string, RetryGate>();
   /** platform -> runKey -> object key, in arrival order. */
   readonly #waiting = new Map<string, Map<string, string>>();
@@ -75,6 +77,7 @@ export class Executions {
     this.#unwait(runKey);
     if (this.#executions.has(runKey)) return;
     this.#track(key, runKey);
+    this.#slots.set(platform, this.inFlight(platform) + 1);
     this.#executions.set(runKey, {
       key,
       platform,
@@ -127,9 +130,7 @@ export class Executions {
 
   /** Slots held on `platform`, settled-but-unpersisted outcomes included. */
   inFlight(platform: string): number {
-    let n = 0;
-    for (const e of this.#executions.values()) if (e.platform === platform) n++;
-    return n;
+    return this.#slots.get(platform) ?? 0;
   }
 
   /** The outcome is persisted (or the request never left): forget it and free the slot. */
@@ -137,6 +138,9 @@ export class Executions {
     const e = this.#executions.get(runKey);
     if (!e) return;
     this.#executions.delete(runKey);
+    const held = this.inFlight(e.platform) - 1;
+    if (held > 0) this.#slots.set(e.platform, held);
+    else this.#slots.delete(e.platform);
     this.#prune(runKey);
     this.#wakeNext(e.platform);
   }

@@ -63,6 +63,38 @@ describe("Executions", () => {
     ]).toEqual([1, 1, 0]);
   });
 
+  it("keeps each platform's count equal to the slots held, through any mix of reserve, release and abort", () => {
+    // A seeded walk (a linear congruential generator): the same steps on every run.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n); // the high bits: the low ones repeat every few steps
+    };
+    const platforms = ["p0", "p1", "p2"];
+    const held = new Map<string, string>(); // runKey -> platform
+    for (let step = 0; step < 2_000; step++) {
+      const runKey = `k${next(40)}#1`;
+      const platform = platforms[next(platforms.length)] as string;
+      const op = next(4);
+      if (op < 2) {
+        executions.reserve(runKey, runKey.slice(0, runKey.indexOf("#")), platform, `row-${runKey}`);
+        if (!held.has(runKey)) held.set(runKey, platform);
+      } else if (op === 2) {
+        executions.release(runKey);
+        held.delete(runKey);
+      } else {
+        executions.abort(runKey);
+        held.delete(runKey);
+      }
+      for (const p of platforms) {
+        const expected = [...held.values()].filter((h) => h === p).length;
+        expect(executions.inFlight(p), `step ${step}, platform ${p}`).toBe(expected);
+      }
+    }
+    executions.abortAll();
+    expect(platforms.map((p) => executions.inFlight(p))).toEqual([0, 0, 0]);
+  });
+
   it("reserve is idempotent, and launch runs a request once", () => {
     let runs = 0;
     executions.reserve("a#1", "a", P, "row-a");
