@@ -17,12 +17,22 @@ interface ProcStat {
   readonly name: string;
 }
 
+/**
+ * Field `i` (1-based, as proc(5) numbers them) of a /proc stat file, and the
+ * command between its parentheses.
+ */
+function parseStat(text: string) {
+  // The command may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return {
+    comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")),
+    n: (i: number) => Number(fields[i - 3]),
+  };
+}
+
 function readStat(pid: number): ProcStat | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command may hold spaces and parentheses: fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    const n = (i: number) => Number(fields[i - 3]);
+    const { n } = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
     const ticks = n(14) + n(15) + n(16) + n(17);
     return { pid, parent: n(4), session: n(6), ticks, name: processName(pid) };
   } catch {
@@ -94,10 +104,8 @@ function threadsOf(pid: number): { name: string; ticks: number }[] {
   }
   return tids.flatMap((tid) => {
     try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
-      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      return [{ name, ticks: Number(fields[11]) + Number(fields[12]) }];
+      const { comm, n } = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"));
+      return [{ name: comm, ticks: n(14) + n(15) }];
     } catch {
       return [];
     }
