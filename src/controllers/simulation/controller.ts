@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createSimulationReader } from "../../adapters/simulation-reader.ts";
 import { createSimulationWriter } from "../../adapters/simulation-writer.ts";
-import { type PlatformObject, platformNameOf, type SimulationObject } from "../../api/objects.ts";
+import type { PlatformObject, SimulationObject } from "../../api/objects.ts";
 import { endpointOfPlatform } from "../../api/platform.ts";
 import { PlatformResource, SimulationResource } from "../../api/resources.ts";
 import { withoutBookkeeping } from "../../runtime/cache-transform.ts";
@@ -18,9 +18,9 @@ import { simulationCacheTransform } from "./cache-transform.ts";
 import { Executions } from "./executions.ts";
 import { createSimulationMetrics } from "./metrics.ts";
 import { startOrphanSweeps } from "./orphan-sweep.ts";
+import { isSpecUnchanged, simulationsOnPlatform } from "./platform-wake.ts";
 import type { SimulationStore, SimulatorClient } from "./ports.ts";
 import { createSimulationReconciler } from "./reconciler.ts";
-import { isTerminal } from "./status.ts";
 import { isOwnEcho } from "./status-echo.ts";
 
 export interface SimulationControllerOptions {
@@ -73,17 +73,11 @@ export function createSimulationController(options: SimulationControllerOptions)
   });
   enqueue = (key) => controller.enqueue(key);
   controller.watch(simulations, undefined, { skipUpdate: isOwnEcho });
-  // A platform change wakes the simulations that wait on it.
-  controller.watch(platforms, (platform) =>
-    simulations
-      .list()
-      .filter(
-        (s) =>
-          platformNameOf(s) === platform.metadata.name &&
-          !isTerminal(s.status, s.metadata.generation),
-      )
-      .map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
-  );
+  // A change of a platform's spec wakes its unfinished simulations
+  // (platform-wake.ts); its status writes wake none.
+  controller.watch(platforms, (platform) => simulationsOnPlatform(platform, simulations.list()), {
+    skipUpdate: isSpecUnchanged,
+  });
   return {
     controller,
     informers: [simulations, platforms],

@@ -15,6 +15,7 @@ import {
 import {
   conditionOf,
   type Fixture,
+  freshSeed,
   metric,
   prisma,
   quickSpec,
@@ -145,6 +146,50 @@ describe("platform limits", () => {
     // A new simulation of the same size is judged by the lowered limit.
     await apply(simulation(f.ns, "after-lowering", slowSpec(f.platformName)));
     expect(await waitCondition(f.ns, "after-lowering", "Failed", 60)).toBe(true);
+  });
+
+  it("a platform's status writes wake none of its simulations; a spec change wakes them", async () => {
+    const name = unique("quiet");
+    const quiet = (limits: object) =>
+      platform(name, {
+        rayService: { namespace: f.ns, name: "rs" },
+        endpoint: stack.rayUrl,
+        limits,
+      });
+    await apply(quiet({ maxConcurrentRuns: 1, maxPathSteps: 1e9 }));
+    // A fresh seed: a stored result of the same request would be reused, and nothing would run.
+    const hogSpec = { simulation: { paths: 1_000_000, horizonDays: 60, seed: freshSeed() } };
+    await apply(simulation(f.ns, "quiet-hog", slowSpec(name, hogSpec)));
+    await waitRunningRow(f.ns, "quiet-hog");
+    const waiters = ["quiet-1", "quiet-2", "quiet-3"];
+    await apply(waiters.map((n) => simulation(f.ns, n, quickSpec(name))));
+    await waitFor("three to wait for the slot", async () => {
+      const reasons = await Promise.all(waiters.map((n) => reasonOf(f.ns, n)));
+      return reasons.every((r) => r === "ConcurrencyLimitReached");
+    });
+    const reconciles = async () =>
+      [
+        ...(await f.operator.metrics()).matchAll(
+          /^controller_runtime_reconcile_total\{[^}]*controller="montecarlosimulation"[^}]*\} (\d+)/gm,
+        ),
+      ].reduce((sum, m) => sum + Number(m[1]), 0);
+    const before = await reconciles();
+    for (const endpoint of ["http://a", "http://b", "http://c"]) {
+      const status = JSON.stringify({ status: { endpoint } });
+      await kubectlOk(["patch", "mcp", name, "--subresource=status", "--type=merge", "-p", status]);
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    // Each status write used to wake all four (the hog and three waiters): 12.
+    expect((await reconciles()) - before).toBeLessThanOrEqual(2);
+    const quietAt = await reconciles();
+    await apply(quiet({ maxConcurrentRuns: 1, maxPathSteps: 2e9 }));
+    await waitFor(
+      "the spec change to wake all four",
+      async () => (await reconciles()) - quietAt >= 4,
+    );
+    for (const n of ["quiet-hog", ...waiters]) {
+      expect(await waitCondition(f.ns, n, "Succeeded", 180)).toBe(true);
+    }
   });
 
   it("defect 7: the platform's maxPathSteps refuses a larger simulation, naming both numbers", async () => {
