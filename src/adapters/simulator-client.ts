@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
 import { EngineResult } from "../controllers/simulation/result-summary.ts";
+import { deadline } from "../runtime/deadline.ts";
 import { type HttpFetch, type HttpResponse, httpFetch } from "./http-fetch.ts";
 import type { SimulatorCredentials } from "./simulator-credentials.ts";
 import {
@@ -87,28 +88,31 @@ async function simulate(
   request: EngineRequest,
   signal: AbortSignal,
 ): Promise<SimulateOutcome> {
-  const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+  const limit = deadline(signal, options.requestTimeoutMs);
   let response: HttpResponse;
+  let text: string;
   try {
     response = await call(`${endpoint}/simulate`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),
-      signal: AbortSignal.any([signal, timeout]),
+      signal: limit.signal,
     });
+    text = await response.text().catch(() => "");
   } catch (err) {
     if (signal.aborted) throw err;
     // A request that outlives the timeout is a failed execution, not an
     // outage: it consumes backoffLimit instead of retrying forever.
-    if (timeout.aborted) {
+    if (limit.timedOut()) {
       return {
         kind: "failed",
         message: `no answer within SIMULATOR_TIMEOUT_SECONDS (${options.requestTimeoutMs / 1000} s)`,
       };
     }
     return { kind: "unavailable", message: networkMessage(err) };
+  } finally {
+    limit.dispose();
   }
-  const text = await response.text().catch(() => "");
   if (response.ok) {
     const parsed = EngineResult.safeParse(safeJson(text));
     return parsed.success

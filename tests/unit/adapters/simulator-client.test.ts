@@ -66,6 +66,17 @@ describe("simulator client: simulate", () => {
     });
   });
 
+  it("leaves no timer pending once the answer is read", async () => {
+    vi.useFakeTimers();
+    try {
+      const { outcome } = simulate(async () => json(200, engineResult()), 900_000);
+      expect((await outcome).kind).toBe("ok");
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("an abort by the caller is thrown, not turned into an outcome", async () => {
     const { fetch } = fakeFetch(hang);
     const client = createSimulatorClient({ requestTimeoutMs: 30_000, fetch });
