@@ -85,6 +85,15 @@ function printBatch(sims: number, b: Batch): void {
     const indent = component.includes("/") ? "    " : "  ";
     console.log(`${indent}${component.padEnd(22)} ${ms(seconds / sims).padStart(6)}`);
   }
+  const operator = b.cpu.get("operator");
+  const apiserver = b.cpu.get("apiserver");
+  if (operator !== undefined && apiserver) {
+    // The API server serves the same requests per simulation in every run,
+    // so this moves with the operator's code more than with the machine's load.
+    console.log(
+      `operator CPU / API server CPU, same batch: ${(operator / apiserver).toFixed(3)} (a baseline from the same run)`,
+    );
+  }
   const lost = b.succeeded !== sims || b.rows.completed !== sims || b.rows.uids !== sims;
   console.log(
     `nothing lost: ${lost ? "NO" : "yes"} (${b.succeeded} Succeeded, ${b.rows.completed} completed rows of ${b.rows.rows}, ${b.rows.uids} uids)`,
