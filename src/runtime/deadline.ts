@@ -3,7 +3,8 @@
 // over. AbortSignal.any with AbortSignal.timeout does the same, but leaves
 // the timer pending for the whole timeout (15 minutes for a simulation) and
 // ties the signals together with weak references the collector must
-// process: about three times the CPU per request (docs/performance.md).
+// process: three times the CPU per request or more
+// (bench/request-deadline.ts, docs/performance.md).
 
 export interface Deadline {
   readonly signal: AbortSignal;
