@@ -1,8 +1,8 @@
 // The Ray Serve simulator over HTTP (docs/engine.md has the contract). Maps
 // every way a POST /simulate can end onto the four outcomes the reconciler
-// knows; reads the engine version and a job's progress; asks for a job's
-// computation to stop. Every call but GET /health carries the operator's
-// bearer token (simulator-http.ts).
+// knows; reads the engine version and a job's progress (a few reads per
+// endpoint at once); asks for a job's computation to stop. Every call but
+// GET /health carries the operator's bearer token (simulator-http.ts).
 import { z } from "zod";
 import type { EngineRequest } from "../controllers/simulation/engine-request.ts";
 import type { SimulateOutcome, SimulatorClient } from "../controllers/simulation/ports.ts";
@@ -48,18 +48,7 @@ export function createSimulatorClient(options: SimulatorClientOptions): Simulato
     simulate: (endpoint, request, signal) => simulate(call, options, endpoint, request, signal),
     engineVersion: createVersionCache(call, options.versionTtlMs ?? 60_000),
 
-    async job(endpoint, jobId) {
-      const response = await call(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
-        signal: AbortSignal.timeout(5_000),
-      });
-      const body = safeJson(await response.text());
-      if (response.status === 404) return undefined;
-      const parsed = JobBody.safeParse(body);
-      if (!response.ok || !parsed.success) {
-        throw new Error(`GET /jobs/${jobId} answered HTTP ${response.status}`);
-      }
-      return { ...parsed.data, startTime: new Date(parsed.data.startTime), observedAt: new Date() };
-    },
+    job: createJobReader(call),
 
     async cancel(endpoint, jobId) {
       const response = await call(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
@@ -132,6 +121,47 @@ async function simulate(
   if (response.status === 410) return { kind: "failed", message };
   if (response.status >= 400 && response.status < 500) return { kind: "rejected", message };
   return { kind: "failed", message };
+}
+
+/**
+ * Progress reads in flight to one endpoint at most. They are routes of the
+ * same Serve deployment as POST /simulate, so each takes a replica slot; when
+ * long runs fill the slots, the reads wait in Serve's queue (up to their 5 s
+ * timeout), where every execution in flight would add one each interval and
+ * crowd out new runs. Past this many a read is skipped: progress is best
+ * effort, and the next interval tries again.
+ */
+export const PROGRESS_READS_PER_ENDPOINT = 8;
+
+/** GET /jobs/{jobId}: the job's progress, undefined when the simulator does not know it. */
+function createJobReader(call: AuthorizedFetch): SimulatorClient["job"] {
+  const reading = new Map<string, number>();
+  const read = async (endpoint: string, jobId: string) => {
+    const response = await call(`${endpoint}/jobs/${encodeURIComponent(jobId)}`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    const body = safeJson(await response.text());
+    if (response.status === 404) return undefined;
+    const parsed = JobBody.safeParse(body);
+    if (!response.ok || !parsed.success) {
+      throw new Error(`GET /jobs/${jobId} answered HTTP ${response.status}`);
+    }
+    return { ...parsed.data, startTime: new Date(parsed.data.startTime), observedAt: new Date() };
+  };
+  return async (endpoint, jobId) => {
+    const inFlight = reading.get(endpoint) ?? 0;
+    if (inFlight >= PROGRESS_READS_PER_ENDPOINT) {
+      throw new Error(`${inFlight} progress reads to ${endpoint} in flight; this one skipped`);
+    }
+    reading.set(endpoint, inFlight + 1);
+    try {
+      return await read(endpoint, jobId);
+    } finally {
+      const left = (reading.get(endpoint) ?? 1) - 1;
+      if (left > 0) reading.set(endpoint, left);
+      else reading.delete(endpoint);
+    }
+  };
 }
 
 /**

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createSimulatorClient } from "../../../src/adapters/simulator-client.ts";
+import {
+  createSimulatorClient,
+  PROGRESS_READS_PER_ENDPOINT,
+} from "../../../src/adapters/simulator-client.ts";
 import { SimulationSpec } from "../../../src/api/simulation.ts";
 import { buildEngineRequest } from "../../../src/controllers/simulation/engine-request.ts";
 import { assessmentSpec, engineResult } from "../../fixtures/simulations.ts";
@@ -194,5 +197,68 @@ describe("simulator client: engineVersion and cancel", () => {
     expect(sent).toEqual([
       { url: `${ENDPOINT}/jobs/3f2a-job%2F1`, method: "DELETE", body: undefined },
     ]);
+  });
+});
+
+describe("simulator client: job progress", () => {
+  const view = {
+    state: "running",
+    pathsDone: 10,
+    pathsTotal: 100,
+    startTime: "2026-11-30T12:00:00.000Z",
+  };
+
+  it("reads GET /jobs/<id>, and undefined for a job the simulator does not know", async () => {
+    const { fetch, sent } = fakeFetch(async (url) =>
+      url.endsWith("/known") ? json(200, view) : json(404, { detail: "not found" }),
+    );
+    const client = createSimulatorClient({ requestTimeoutMs: 1_000, fetch });
+    expect(await client.job(ENDPOINT, "known")).toMatchObject({
+      state: "running",
+      pathsDone: 10,
+      startTime: new Date(view.startTime),
+    });
+    expect(await client.job(ENDPOINT, "gone")).toBeUndefined();
+    expect(sent.map((s) => s.url)).toEqual([`${ENDPOINT}/jobs/known`, `${ENDPOINT}/jobs/gone`]);
+  });
+
+  it(`keeps at most ${PROGRESS_READS_PER_ENDPOINT} reads in flight per endpoint and skips the rest`, async () => {
+    const answers: Array<() => void> = [];
+    const { fetch, sent } = fakeFetch(
+      () =>
+        new Promise<Response>((resolve) => {
+          answers.push(() => resolve(json(200, view)));
+        }),
+    );
+    const client = createSimulatorClient({ requestTimeoutMs: 1_000, fetch });
+    const reads = Array.from({ length: PROGRESS_READS_PER_ENDPOINT + 3 }, (_, i) =>
+      client.job(ENDPOINT, `j${i}`).then(
+        () => "read",
+        (err: Error) => err.message,
+      ),
+    );
+    const other = client.job("http://other", "x").then(() => "read");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent.filter((s) => s.url.startsWith(ENDPOINT))).toHaveLength(
+      PROGRESS_READS_PER_ENDPOINT,
+    );
+    // One answer frees one place: of two more reads, one is sent and one skipped.
+    answers[0]?.();
+    await new Promise((r) => setTimeout(r, 10));
+    const more = ["m1", "m2"].map((id) =>
+      client.job(ENDPOINT, id).then(
+        () => "read",
+        (err: Error) => err.message,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent.filter((s) => s.url.startsWith(ENDPOINT))).toHaveLength(
+      PROGRESS_READS_PER_ENDPOINT + 1,
+    );
+    for (const answer of answers) answer();
+    const outcomes = await Promise.all([...reads, ...more]);
+    expect(outcomes.filter((o) => o === "read")).toHaveLength(PROGRESS_READS_PER_ENDPOINT + 1);
+    expect(outcomes.filter((o) => o.includes("skipped"))).toHaveLength(4);
+    expect(await other).toBe("read");
   });
 });
