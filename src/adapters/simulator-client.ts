@@ -157,9 +157,7 @@ function createJobReader(call: AuthorizedFetch): SimulatorClient["job"] {
     try {
       return await read(endpoint, jobId);
     } finally {
-      const left = (reading.get(endpoint) ?? 1) - 1;
-      if (left > 0) reading.set(endpoint, left);
-      else reading.delete(endpoint);
+      reading.set(endpoint, (reading.get(endpoint) ?? 1) - 1);
     }
   };
 }
