@@ -75,7 +75,7 @@ POLICY
 install_crds() {
   local kuberay
   kuberay=$(cat "$MC_CACHE_DIR/kuberay-crds-$MC_KUBERAY_VERSION.path")
-  mc_log "installing KubeRay's RayService CRD ($MC_KUBERAY_VERSION) and crds/"
+  mc_log "installing KubeRay's RayService CRD ($MC_KUBERAY_VERSION), crds/ and the finalizer policy"
   # RayService's CRD is larger than client-side apply's annotation limit.
   "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" apply --server-side --force-conflicts \
     -f "$kuberay/ray.io_rayservices.yaml" >/dev/null
@@ -83,6 +83,9 @@ install_crds() {
     "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" apply --server-side --force-conflicts \
       -f "$MC_REPO/crds/" >/dev/null
   fi
+  # The finalizer at creation, as the dev overlay sets it up (docs/deploy.md).
+  "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" apply --server-side --force-conflicts \
+    -f "$MC_REPO/manifests/components/simulation-finalizer-policy/policy.yaml" >/dev/null
   # A CRD fresh from apply has no conditions yet, which `kubectl wait` reports as an error: poll.
   mc_wait crds "$MC_STACK_DIR/logs/apiserver.log" 60 \
     "$MC_KUBECTL" --kubeconfig "$MC_KUBECONFIG" wait --for condition=Established --timeout 5s crd --all

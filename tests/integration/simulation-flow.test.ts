@@ -124,14 +124,13 @@ describe("simulation flow", () => {
     ]);
     expect(events).toMatch(/Completed/);
 
-    // The operator's writes (the finalizer, the status) name it as their field manager.
+    // The operator's status writes name it as their field manager (the
+    // finalizer came with the create: lifecycle/finalizer.test.ts).
     const managed = await getJson(["get", "mcs", "asm", "-n", ns, "--show-managed-fields"]);
     const managers = managed.metadata.managedFields.map(
       (f: { manager: string; subresource?: string }) => `${f.manager}:${f.subresource ?? ""}`,
     );
-    expect(managers).toEqual(
-      expect.arrayContaining(["montecarlo-operator:", "montecarlo-operator:status"]),
-    );
+    expect(managers).toContain("montecarlo-operator:status");
   });
 
   it("answers an identical request from the stored result without calling Ray", async () => {
