@@ -1,7 +1,7 @@
 // Canonical JSON (keys sorted, no whitespace) so that equal requests hash
 // equally whatever order their fields were written in. Stored rows keep the
 // hash of this text, so its output must never change (tests pin it).
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * Built by appending to one string: a simulation's reconciles hash its spec
@@ -28,6 +28,7 @@ export function canonicalJson(value: unknown): string {
   return `{${out}}`;
 }
 
+/** One-shot: about half the CPU of a Hash object for these short texts. */
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
