@@ -11,7 +11,7 @@ import { type Fixture, quickSpec, setUp, waitCondition } from "./fixtures.ts";
 interface Managed {
   metadata: {
     finalizers?: string[];
-    managedFields: { manager: string; subresource?: string }[];
+    managedFields: { manager: string; subresource?: string; fieldsV1?: unknown }[];
   };
 }
 
@@ -57,6 +57,23 @@ describe("the finalizer", () => {
     expect(again.metadata.finalizers).toEqual([FINALIZER]);
     const patch = JSON.stringify({ metadata: { finalizers: [FINALIZER] } });
     await kubectlOk(["patch", "mcs", "others", "-n", f.ns, "--type=merge", "-p", patch]);
+  });
+
+  it("stays through server-side applies that do not list it (Argo CD), owned by no manager", async () => {
+    const applied = (paths: number) =>
+      kubectlOk(
+        ["apply", "--server-side", "--field-manager=gitops", "-o", "json", "-f", "-"],
+        stringify(simulation(f.ns, "synced", quickSpec(f.platformName, { simulation: { paths } }))),
+      );
+    expect(JSON.parse(await applied(2000)).metadata.finalizers).toEqual([FINALIZER]);
+    const again = JSON.parse(await applied(3000));
+    expect(again.metadata.generation).toBe(2);
+    expect(again.metadata.finalizers).toEqual([FINALIZER]);
+    expect(await waitCondition(f.ns, "synced", "Succeeded", 120)).toBe(true);
+    const m = await managed("synced");
+    expect(managersOf(m)).not.toContain("montecarlo-operator:");
+    // Owned by no manager: an apply that leaves it out never removes it.
+    expect(JSON.stringify(m.metadata.managedFields)).not.toContain("f:finalizers");
   });
 
   it("is added by the operator when the object lacks it", async () => {
