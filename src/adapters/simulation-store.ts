@@ -133,7 +133,10 @@ export function createSimulationStore(prisma: PrismaClient, pool: Pool): Simulat
     markStarted: (id, startedAt) =>
       update("marking the run started", "markStarted", [id, utc(startedAt)]),
     complete: (id, result) =>
-      update("storing the result", "complete", [id, JSON.stringify(result), utc(new Date())]),
+      db("storing the result", async () => {
+        const values = [id, JSON.stringify(result), utc(new Date())];
+        return (await run("complete", values)).rowCount === 1;
+      }),
     recordFailure: (id, message) =>
       update("recording a failed execution", "recordFailure", [id, message]),
     markPending: (id) => update("returning the run to pending", "markPending", [id]),

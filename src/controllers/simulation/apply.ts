@@ -6,7 +6,7 @@ import type { SimulationObject } from "../../api/objects.ts";
 import type { Action, Decision } from "./decide.ts";
 import type { Executions } from "./executions.ts";
 import type { SimulationMetrics } from "./metrics.ts";
-import type { SimulationStore, SimulatorClient } from "./ports.ts";
+import { RunChangedError, type SimulationStore, type SimulatorClient } from "./ports.ts";
 import { emit, type PublishDeps, publish, refOf } from "./publish.ts";
 import { EventReason } from "./reasons.ts";
 
@@ -66,9 +66,11 @@ async function applyAction(deps: ApplyDeps, t: RunTarget, action: Action): Promi
     case "markStarted":
       return store.markStarted(rowId, action.at);
     case "launch":
-      return executions.launch(t.runKey, (signal) => simulate(deps, t, action, signal));
+      return executions.launch(t.runKey, (signal) => simulate(deps, t, action, signal), action.row);
     case "complete":
-      return store.complete(rowId, action.result);
+      if (await store.complete(rowId, action.result)) return;
+      executions.forgetRow(t.runKey);
+      throw new RunChangedError(`run ${rowId} was no longer active; reading it again`);
     case "recordFailure":
       return store.recordFailure(rowId, action.message);
     case "markPending":

@@ -30,7 +30,8 @@ export type Action =
     }
   | { readonly type: "createRow"; readonly run: NewRun }
   | { readonly type: "markStarted"; readonly at: Date }
-  | { readonly type: "launch"; readonly request: EngineRequest }
+  /** `row`: the run's row as this decision's writes leave it. */
+  | { readonly type: "launch"; readonly request: EngineRequest; readonly row: RunRow }
   /** Persist the full result in the row (from this execution or a reused row). */
   | { readonly type: "complete"; readonly result: unknown }
   | { readonly type: "recordFailure"; readonly message: string }

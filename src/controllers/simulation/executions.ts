@@ -12,7 +12,7 @@
 // inFlight() and reserving, so parallel workers cannot both take the last
 // slot. Simulations that wait for a slot queue here, first come first
 // woken, and a freed slot wakes the next of them.
-import type { JobProgress, SimulateOutcome } from "./ports.ts";
+import type { JobProgress, RunRow, SimulateOutcome } from "./ports.ts";
 
 export interface ExecutionSnapshot {
   /** starting: slot reserved, row being marked; running: request in flight. */
@@ -21,6 +21,13 @@ export interface ExecutionSnapshot {
   readonly platform: string;
   /** The simulator's last report on the job (long runs only). */
   readonly progress?: JobProgress;
+  /**
+   * The row as the decision that launched this execution left it (running,
+   * that attempt counted): a result is stored without reading the rows
+   * again, and a row changed meanwhile shows when storing it finds the row
+   * no longer active (forgetRow, then the rows are read).
+   */
+  readonly row?: RunRow;
 }
 
 /**
@@ -43,6 +50,7 @@ interface Execution {
   launched: boolean;
   outcome?: SimulateOutcome;
   progress?: JobProgress;
+  row?: RunRow;
 }
 
 /** What a graceful shutdown persists: results that arrived but were not stored yet. */
@@ -88,10 +96,15 @@ export class Executions {
   }
 
   /** Runs the request of a reserved slot; its outcome waits here until released. */
-  launch(runKey: string, run: (signal: AbortSignal) => Promise<SimulateOutcome>): void {
+  launch(
+    runKey: string,
+    run: (signal: AbortSignal) => Promise<SimulateOutcome>,
+    row?: RunRow,
+  ): void {
     const e = this.#executions.get(runKey);
     if (!e || e.launched) return;
     e.launched = true;
+    e.row = row;
     run(e.abort.signal)
       .catch(
         (err: unknown): SimulateOutcome => ({
@@ -115,7 +128,14 @@ export class Executions {
       platform: e.platform,
       ...(e.outcome ? { outcome: e.outcome } : {}),
       ...(e.progress ? { progress: e.progress } : {}),
+      ...(e.row ? { row: e.row } : {}),
     };
+  }
+
+  /** The row changed elsewhere: the next reconcile reads it instead of trusting the launch's. */
+  forgetRow(runKey: string): void {
+    const e = this.#executions.get(runKey);
+    if (e) e.row = undefined;
   }
 
   /** Records the simulator's report on a running job; a change enqueues the object. */

@@ -12,7 +12,7 @@ import { type Admitted, admit, parsePlatform } from "./admit.ts";
 import { isStripped, specForAdmission } from "./cache-transform.ts";
 import { isActive, type Observation } from "./decide.ts";
 import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
-import type { Executions } from "./executions.ts";
+import type { ExecutionSnapshot, Executions } from "./executions.ts";
 import type { RunRow, SimulationReader, SimulationStore, SimulatorClient } from "./ports.ts";
 import { isTerminal } from "./status.ts";
 
@@ -102,8 +102,9 @@ async function observeRun(
   const { executions } = deps;
   const runKey = runKeyOf(key, sim);
   const { name: platform } = admission.platform;
-  const { rows, version, reusable } = executions.get(runKey)
-    ? await readRuns(deps, sim, admission)
+  const execution = executions.get(runKey);
+  const { rows, version, reusable } = execution
+    ? (resultToStore(execution) ?? (await readRuns(deps, sim, admission)))
     : await readRunsAndReusable(deps, sim, admission);
 
   return () => {
@@ -135,6 +136,19 @@ interface RunsRead {
   readonly rows: RunRow[];
   readonly version: { hash?: string; error?: string };
   readonly reusable?: RunRow;
+}
+
+/**
+ * A result that arrived for a run this process launched is stored without
+ * reading the rows: its row is as the launch left it (running; the other
+ * generations' rows were cancelled before it launched, under the same key),
+ * and storing it applies to an active row only, so a row made terminal
+ * meanwhile is found then (RunChangedError) and read on the next reconcile.
+ */
+function resultToStore(execution: ExecutionSnapshot): RunsRead | undefined {
+  const { row } = execution;
+  if (execution.outcome?.kind !== "ok" || !row) return undefined;
+  return { rows: [row], version: { hash: row.requestHash } };
 }
 
 /** A run in memory reuses nothing: its rows, and its row's hash (or a new one). */

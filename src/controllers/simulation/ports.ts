@@ -3,7 +3,7 @@
 // use in-memory fakes.
 import type { SimulationObject } from "../../api/objects.ts";
 import type { SimulationStatus } from "../../api/simulation.ts";
-import { TerminalError, TransientError } from "../../runtime/errors.ts";
+import { Reasons, TerminalError, TransientError } from "../../runtime/errors.ts";
 import type { EngineRequest } from "./engine-request.ts";
 import { Reason } from "./reasons.ts";
 import type { EngineResult } from "./result-summary.ts";
@@ -69,8 +69,8 @@ export interface SimulationStore {
   runsWithReusable(uid: string, requestHash: string, excludeId: string): Promise<RunsAndReusable>;
   /** An execution starts: attempts + 1, status running, startedAt as given (decide keeps the first). */
   markStarted(id: string, startedAt: Date): Promise<void>;
-  /** Stores the full result unless the row is already terminal. */
-  complete(id: string, result: unknown): Promise<void>;
+  /** Stores the full result unless the row is already terminal; false when it was (nothing written). */
+  complete(id: string, result: unknown): Promise<boolean>;
   /** An execution failed and will be retried: failures + 1, status pending. */
   recordFailure(id: string, message: string): Promise<void>;
   /** The backend was unreachable: back to pending, no failure counted. */
@@ -98,6 +98,16 @@ export class StoreUnavailableError extends TransientError {
 export class StoreError extends TerminalError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(Reason.DatabaseError, message, options);
+  }
+}
+
+/**
+ * The row was no longer active when a result was to be stored (made
+ * terminal elsewhere: the orphan sweep, by hand): read it again.
+ */
+export class RunChangedError extends TransientError {
+  constructor(message: string) {
+    super(Reasons.Conflict, message);
   }
 }
 

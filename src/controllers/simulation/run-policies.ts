@@ -219,7 +219,11 @@ function submit(o: RunObservation): RunDecision {
     actions: [
       { type: "reserve" },
       { type: "markStarted", at: startedAt },
-      { type: "launch", request },
+      {
+        type: "launch",
+        request,
+        row: { ...o.row, status: "running", attempts: o.row.attempts + 1, startedAt },
+      },
     ],
   };
 }

@@ -69,6 +69,19 @@ describe("generations, orphans, reuse and TTL", () => {
     ]);
   });
 
+  it("a row cancelled by hand while its run is in flight drops the result that arrives", async () => {
+    await apply(simulation(f.ns, "revoked", slowSpec(f.platformName)));
+    const row = await waitRunningRow(f.ns, "revoked");
+    await prisma.simulationJob.update({ where: { id: row.id }, data: { status: "cancelled" } });
+    expect(await waitCondition(f.ns, "revoked", "Failed", 180)).toBe(true);
+    const sim = await getJson(["get", "mcs", "revoked", "-n", f.ns]);
+    const ready = sim.status.conditions.find((c: { type: string }) => c.type === "Ready");
+    expect(ready.reason).toBe("Cancelled");
+    const after = await prisma.simulationJob.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.status).toBe("cancelled");
+    expect(after.result).toBeNull();
+  });
+
   it("defect 4: the sweep cancels active rows of simulations that no longer exist, and stops their jobs", async () => {
     // The job an earlier process started for the row: 3.65e9 path-steps, far
     // longer than the sweep takes to find it.

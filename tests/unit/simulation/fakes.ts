@@ -122,7 +122,7 @@ export class FakeStore implements SimulationStore {
   }
   async complete(id: string, result: unknown) {
     await this.#enter("complete");
-    this.#update(
+    const updated = this.#update(
       (r) => r.id === id,
       () => ({
         status: "completed",
@@ -132,6 +132,7 @@ export class FakeStore implements SimulationStore {
         completedAt: this.now(),
       }),
     );
+    return updated === 1;
   }
   async recordFailure(id: string, message: string) {
     await this.#enter("recordFailure");

@@ -213,15 +213,57 @@ describe("simulation reconciler", () => {
       expect(h.status(b)).toMatchObject({ phase: "Running" });
     });
 
-    it("a run whose result arrived reads its rows only, and asks for no engine version", async () => {
+    it("a run whose result arrived stores it without reading its rows or the engine version", async () => {
       await h.reconcile(key);
       const versions = h.simulator.versionCalls;
       h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
       await flush();
       h.store.calls = [];
       await h.reconcile(key);
-      expect(h.store.calls).toEqual(["runsOf", "complete"]);
+      expect(h.store.calls).toEqual(["complete"]);
       expect(h.simulator.versionCalls).toBe(versions);
+    });
+
+    it("the status a stored result publishes matches the row, on a second attempt too", async () => {
+      await h.reconcile(key);
+      h.simulator.calls[0]?.settle({ kind: "failed", message: "HTTP 500: boom" });
+      await flush();
+      await h.reconcile(key);
+      later(h, 3_600_000);
+      await h.reconcile(key);
+      expect(h.simulator.calls).toHaveLength(2);
+      h.simulator.calls[1]?.settle({ kind: "ok", result: engineResult() });
+      await flush();
+      h.store.calls = [];
+      await h.reconcile(key);
+      expect(h.store.calls).toEqual(["complete"]);
+      const row = h.store.row(JOB);
+      expect(row).toMatchObject({ status: "completed", attempts: 2, failures: 1 });
+      expect(h.status(key)).toMatchObject({
+        phase: "Succeeded",
+        jobId: row?.id,
+        seed: row?.seed,
+        attempts: 2,
+        startTime: row?.startedAt?.toISOString(),
+      });
+    });
+
+    it("a row made terminal while its run was in flight is read again, and its result dropped", async () => {
+      await h.reconcile(key);
+      h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+      await flush();
+      h.store.rows = h.store.rows.map((r) => ({ ...r, status: "cancelled" as const }));
+      const writes = h.writer.statuses.length;
+      await expect(h.reconcile(key)).rejects.toMatchObject({ reason: "Conflict" });
+      expect(h.writer.statuses).toHaveLength(writes);
+      h.store.calls = [];
+      await h.reconcile(key);
+      expect(h.store.calls[0]).toBe("runsOf");
+      expect(h.status(key)?.phase).toBe("Failed");
+      expect(h.status(key)?.conditions).toContainEqual(
+        expect.objectContaining({ type: "Ready", reason: "Cancelled" }),
+      );
+      expect(h.store.row(JOB)).toMatchObject({ status: "cancelled", result: null });
     });
   });
 
