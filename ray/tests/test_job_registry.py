@@ -74,6 +74,37 @@ def test_a_new_hash_cancels_the_running_run_and_keeps_its_steps():
     assert [(j, r, o.kind) for j, r, o in reg.drain_ended()] == [("a", 1, CANCELLED)]
 
 
+def test_a_last_report_that_comes_with_the_result_counts_only_for_a_run_that_ended():
+    reg = registry()
+    reg.claim("a", "h", 100, T0)
+    reg.report("a", 1, {0: 40}, 300, T0 + 1)
+    # Still running: the result's exact count wins over the report's.
+    assert reg.finish("a", 1, result(), 1_000, T0 + 2, last_report=({0: 100}, 900))
+    assert reg.view("a", T0 + 2)["pathSteps"] == 1_000
+    reg.claim("b", "h", 100, T0)
+    reg.report("b", 1, {0: 40}, 300, T0 + 1)
+    reg.cancel("b", T0 + 2)
+    # Cancelled meanwhile: the result is refused, the worker's last work still counts.
+    assert reg.finish("b", 1, result(), 1_000, T0 + 3, last_report=({0: 100}, 700)) is False
+    view = reg.view("b", T0 + 3)
+    assert (view["state"], view["pathSteps"], view["pathsDone"]) == (CANCELLED, 1_000, 40)
+
+
+def test_a_run_keeps_its_outcome_after_newer_runs_end():
+    reg = registry()
+    reg.claim("a", "h1", 10, T0)
+    reg.claim("a", "h2", 10, T0 + 1)  # supersedes run 1
+    assert reg.finish("a", 2, result(), 5, T0 + 2)
+    # The request that started run 1 asks late: cancelled, not lost.
+    assert reg.outcome("a", 1).kind == CANCELLED
+    assert reg.outcome("a", 2).kind == SUCCEEDED
+    for run, digest in enumerate(["h3", "h4", "h5", "h6"], start=3):
+        assert reg.claim("a", digest, 10, T0 + run).run == run
+        assert reg.fail("a", run, "boom", T0 + run)
+    # Only the newest ENDED_KEPT outcomes are kept.
+    assert [reg.outcome("a", run).kind for run in range(1, 7)] == [LOST, LOST, FAILED, FAILED, FAILED, FAILED]
+
+
 def test_a_new_hash_after_success_starts_a_new_run():
     reg = registry()
     finished(reg, "a", T0, steps=40)

@@ -1,13 +1,15 @@
-"""The engine's progress hook and the batching reporter (no Ray)."""
+"""The engine's progress hook, the batching reporter and the replica thread's link (no Ray)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Dict, List, Tuple
 
 import numpy as np
 import pytest
 
 from montecarlo_sim.engine import run_batch, run_inline, simulate_chunk
+from montecarlo_sim.jobs.links import RunTarget, ThreadLink
 from montecarlo_sim.jobs.progress import MIN_GAP_S, REPORTS_PER_SHARE, ProgressReporter, RunCancelled
 from montecarlo_sim.request_mapping import to_spec
 from montecarlo_sim.schema import SimulationRequest
@@ -30,10 +32,12 @@ def spec_of(body):
 class RecordingLink:
     def __init__(self, stop_after: int = -1) -> None:
         self.sent: List[Tuple[Dict[int, int], int]] = []
+        self.last: List[bool] = []
         self.stop_after = stop_after
 
-    def send(self, done: Dict[int, int], steps: int) -> None:
+    def send(self, done: Dict[int, int], steps: int, last: bool = False) -> None:
         self.sent.append((done, steps))
+        self.last.append(last)
 
     def stopped(self) -> bool:
         return 0 <= self.stop_after <= len(self.sent)
@@ -83,6 +87,8 @@ def test_reporter_sends_at_least_the_promised_steps_and_every_path_step(kind):
     assert len(set(done_totals)) >= 20
     assert all(s >= 0 for _, s in link.sent)
     assert sum(s for _, s in link.sent) == out.path_steps
+    # Only the final report, with every path done, is marked as the last.
+    assert link.last == [False] * (len(link.sent) - 1) + [True]
 
 
 def test_reporter_batches_by_share_not_by_block():
@@ -126,3 +132,27 @@ def test_reporter_stops_the_run_when_the_link_says_so():
     # Stopped at the first block after the third report, long before the end.
     assert len(link.sent) == 3
     assert sum(link.sent[-1][0].values()) < 3_000 // 2
+
+
+class FakeBoard:
+    """A board handle whose report calls are recorded (``report.remote``)."""
+
+    def __init__(self) -> None:
+        self.reports: List[tuple] = []
+        self.report = self
+        self.remote = lambda *args: self.reports.append(args)
+
+
+def test_thread_link_keeps_its_last_report_for_the_result():
+    board = FakeBoard()
+    link = ThreadLink(RunTarget(board, "j", 3, 0.5), threading.Event())
+    link.send({0: 10}, 100)
+    link.send({0: 20, 1: 5}, 50, last=True)
+    link.send({0: 20, 1: 9}, 7, last=True)  # a second end adds its path-steps
+    assert board.reports == [("j", 3, {0: 10}, 100)]
+    assert link.take_last() == ({0: 20, 1: 9}, 57)
+    assert link.take_last() is None
+    link.send({0: 30}, 4, last=True)
+    link.send_last()  # when the run ends without a result
+    link.send_last()
+    assert board.reports[1:] == [("j", 3, {0: 30}, 4)]

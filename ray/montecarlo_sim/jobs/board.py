@@ -55,8 +55,15 @@ class JobBoard:
     async def report(self, job_id: str, run: int, done: Dict[int, int], steps: int) -> bool:
         return self._registry.report(job_id, run, done, steps, time.time())
 
-    async def finish(self, job_id: str, run: int, result: bytes, path_steps: int) -> bool:
-        return self._wake(self._registry.finish(job_id, run, result, path_steps, time.time()))
+    async def finish(
+        self,
+        job_id: str,
+        run: int,
+        result: bytes,
+        path_steps: int,
+        last_report: Optional[Tuple[Dict[int, int], int]] = None,
+    ) -> bool:
+        return self._wake(self._registry.finish(job_id, run, result, path_steps, time.time(), last_report))
 
     async def fail(self, job_id: str, run: int, detail: str) -> bool:
         return self._wake(self._registry.fail(job_id, run, detail, time.time()))

@@ -33,8 +33,9 @@ MIN_GAP_S = 0.05
 
 
 class RunLink(Protocol):
-    def send(self, done: Dict[int, int], steps: int) -> None:
-        """Paths done per chunk (latest values) and new path-steps; must not block."""
+    def send(self, done: Dict[int, int], steps: int, last: bool = False) -> None:
+        """Paths done per chunk (latest values) and new path-steps; must not
+        block. ``last``: the worker's final report, with its exact count."""
 
     def stopped(self) -> bool:
         """True once the run must stop; called at every trade block, so cheap."""
@@ -81,12 +82,13 @@ class ProgressReporter:
         self._steps[index] = steps
         now = self._clock()
         # The worker's last chunk always reports: its count is exact.
-        if sum(self._done.values()) >= self._share_paths or now - self._last >= MIN_GAP_S:
-            self._flush(now)
+        last = sum(self._done.values()) >= self._share_paths
+        if last or now - self._last >= MIN_GAP_S:
+            self._flush(now, last)
 
-    def _flush(self, now: float) -> None:
+    def _flush(self, now: float, last: bool = False) -> None:
         total = sum(self._steps.values())
-        self._link.send(dict(self._done), total - self._sent_steps)
+        self._link.send(dict(self._done), total - self._sent_steps, last)
         self._sent_steps = total
         self._unsent_paths = 0
         self._last = now

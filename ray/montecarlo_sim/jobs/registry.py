@@ -42,6 +42,8 @@ ATTACH = "attach"
 RESULT = "result"
 BUSY = "busy"
 
+# Outcomes of ended runs kept per job, newest last.
+ENDED_KEPT = 4
 # Sweeps (expiry, orphans, lost runs) run at most this often.
 SWEEP_INTERVAL_S = 1.0
 
@@ -81,9 +83,10 @@ class JobRecord:
     orphan_since: Optional[float] = None
     finished_time: Optional[float] = None
     result: Optional[bytes] = None
-    # The last run that ended, and how: a request that waited on it learns
-    # its outcome even when a newer run has started since.
-    ended: Optional[Tuple[int, Outcome]] = None
+    # How the job's latest runs ended (run -> outcome, the last
+    # ``ENDED_KEPT``): a request that waited on a run learns its outcome even
+    # when newer runs have started, or ended, since.
+    ended: Dict[int, Outcome] = field(default_factory=dict)
 
     @classmethod
     def new(cls, job_id: str, request_hash: str, paths_total: int, now: float) -> "JobRecord":
@@ -174,8 +177,8 @@ class JobRegistry:
         rec = self._records.get(job_id)
         if rec is not None and rec.run == run and rec.state == RUNNING:
             return Outcome(RUNNING)
-        if rec is not None and rec.ended is not None and rec.ended[0] == run:
-            return rec.ended[1]
+        if rec is not None and run in rec.ended:
+            return rec.ended[run]
         return Outcome(LOST, detail="the run is no longer known")
 
     # -- the computing side ---------------------------------------------------
@@ -208,11 +211,24 @@ class JobRegistry:
         rec.updated_time = now
         return False
 
-    def finish(self, job_id: str, run: int, result: bytes, path_steps: int, now: float) -> bool:
+    def finish(
+        self,
+        job_id: str,
+        run: int,
+        result: bytes,
+        path_steps: int,
+        now: float,
+        last_report: Optional[Tuple[Dict[int, int], int]] = None,
+    ) -> bool:
         """The run succeeded with ``result`` (the response body) after exactly
-        ``path_steps`` path-steps."""
+        ``path_steps`` path-steps. ``last_report``, the worker's final
+        progress report when it came with the result rather than before it,
+        counts only when the run has ended otherwise meanwhile (as the report
+        would have); a run that succeeds has its exact count."""
         rec = self._current(job_id, run)
         if rec is None:
+            if last_report is not None:
+                self.report(job_id, run, *last_report, now)
             return False
         rec.result = result
         rec.run_steps = path_steps
@@ -265,7 +281,9 @@ class JobRegistry:
         rec.state = state
         rec.finished_time = rec.updated_time = now
         outcome = Outcome(LOST if lost else state, rec.result if state == SUCCEEDED else None, detail)
-        rec.ended = (rec.run, outcome)
+        rec.ended[rec.run] = outcome
+        if len(rec.ended) > ENDED_KEPT:
+            del rec.ended[next(iter(rec.ended))]
         self._running.discard(rec.job_id)
         self._finished[rec.job_id] = None
         self._finished.move_to_end(rec.job_id)

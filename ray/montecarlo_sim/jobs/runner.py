@@ -3,10 +3,16 @@ the background when this request starts it, and wait for the run's outcome.
 
 The computation is not tied to the request that started it: if that client
 disconnects, the run goes on (a repeated POST attaches to it) until it
-finishes, is cancelled, or has had no client for ``orphan_s``. Every waiting
-request, including the one that started the run, gets the outcome from the
-board, so a request answers the same wherever the run computes. While it
-waits the request stays in flight, which is what Serve's autoscaler counts.
+finishes, is cancelled, or has had no client for ``orphan_s``. A request
+that attached gets the outcome from the board, so it answers the same
+wherever the run computes. The request that started the run takes the
+result from its computation once the board has it (the result and the
+worker's last progress report go in one call, and a request whose run has
+ended has nothing to detach from), so a small run costs the board two calls,
+claim and finish, rather than five. When the board did not take the result
+(the run was cancelled, superseded or lost meanwhile) the starting request
+too asks the board how the run ended. While it waits the request stays in
+flight, which is what Serve's autoscaler counts.
 
 The replica that computes a run checks in with the board every
 ``heartbeat_s``; when the board says stop (cancelled, superseded, orphaned,
@@ -55,12 +61,16 @@ class JobRunner:
         counted: Optional[int] = None
         try:
             while True:
-                claim = await self._claim(board, req, digest)
+                claim, computing = await self._claim(board, req, digest)
                 if claim.kind == RESULT:
                     return _json(claim.result)
                 if claim.kind == BUSY:
                     raise HTTPException(503, "too many job records; retry later")
                 counted = claim.run
+                body = await _await_own(computing) if computing else None
+                if body is not None:
+                    counted = None  # the run has ended: nothing to detach from
+                    return _json(body)
                 outcome = await _await_run(board, job_id, claim.run)
                 if outcome.kind != LOST:
                     return _answer(job_id, outcome)
@@ -68,8 +78,10 @@ class JobRunner:
             if counted is not None:
                 board.detach.remote(job_id, counted)
 
-    async def _claim(self, board, req: SimulationRequest, digest: str) -> Claim:
-        """Claim the job and start the run if this request is the first.
+    async def _claim(self, board, req: SimulationRequest, digest: str) -> Tuple[Claim, Optional[asyncio.Task]]:
+        """Claim the job and start the run if this request is the first
+        (then also its computation, which resolves to the body when the board
+        took the result).
 
         Shielded: a request abandoned mid-claim still starts the run it
         claimed (as a disconnect after the start would leave it running) and
@@ -81,13 +93,11 @@ class JobRunner:
             inner.add_done_callback(lambda f: _release(board, req.job_id, f))
             raise
 
-    async def _claim_and_start(self, board, req: SimulationRequest, digest: str) -> Claim:
+    async def _claim_and_start(self, board, req: SimulationRequest, digest: str):
         claim = await board.claim.remote(req.job_id, digest, req.simulation.paths)
-        if claim.kind == START:
-            self._start(board, req, claim.run)
-        return claim
+        return claim, self._start(board, req, claim.run) if claim.kind == START else None
 
-    def _start(self, board, req: SimulationRequest, run: int) -> None:
+    def _start(self, board, req: SimulationRequest, run: int) -> asyncio.Task:
         # A fresh context: in an async actor Ray keeps the current task id in
         # a context variable, so Ray tasks submitted under the request's
         # context are its children, and a client disconnect (which cancels
@@ -98,31 +108,42 @@ class JobRunner:
         )
         self._runs.add(task)
         task.add_done_callback(self._runs.discard)
+        return task
 
-    async def _compute(self, board, req: SimulationRequest, run: int) -> None:
+    async def _compute(self, board, req: SimulationRequest, run: int) -> Optional[bytes]:
+        """Compute the run and hand its result to the board; the body when
+        the board took it (the run was still current), else None."""
         target = RunTarget(board, req.job_id, run, self._settings.progress_s)
+        link: Optional[ThreadLink] = None
         try:
-            work, on_stop = self._launch(req, target)
+            work, on_stop, link = self._launch(req, target)
             # Heartbeats go on while the statistics are computed too.
             body, path_steps = await _watch(target, work, on_stop, self._settings.heartbeat_s)
-            await board.finish.remote(req.job_id, run, body, path_steps)
+            last_report = link.take_last() if link else None
+            taken = await board.finish.remote(req.job_id, run, body, path_steps, last_report)
+            return body if taken else None
         except RunCancelled:
-            pass  # the board ended the run
+            return None  # the board ended the run
         except Exception as exc:  # noqa: BLE001 - every failure ends the run
+            if link:
+                link.send_last()
             # Ignored by the board when the run was cancelled meanwhile.
             await board.fail.remote(req.job_id, run, f"{type(exc).__name__}: {exc}")
+            return None
 
     def _launch(self, req: SimulationRequest, target: RunTarget):
-        """Start the work: a future of (response body, path-steps), and how to stop it."""
+        """Start the work: a future of (response body, path-steps), how to
+        stop it, and the inline thread's link (None for a fan-out)."""
         started = time.perf_counter()
         spec, paths = to_spec(req), req.simulation.paths
         if len(chunk_plan(paths)) <= self._inline_max_chunks:
             stop = threading.Event()
-            observer = ProgressReporter(ThreadLink(target, stop), paths, target.interval_s)
+            link = ThreadLink(target, stop)
+            observer = ProgressReporter(link, paths, target.interval_s)
             work = asyncio.ensure_future(asyncio.to_thread(_inline, req, spec, observer, started))
-            return work, stop.set
+            return work, stop.set, link
         refs = submit_tasks(spec, req.seed, paths, target=target)
-        return asyncio.ensure_future(_fanned_out(req, refs, started)), lambda: cancel_tasks(refs)
+        return asyncio.ensure_future(_fanned_out(req, refs, started)), lambda: cancel_tasks(refs), None
 
 
 def _inline(req: SimulationRequest, spec, observer: ProgressReporter, started: float) -> Tuple[bytes, int]:
@@ -144,10 +165,22 @@ def _response_body(req: SimulationRequest, outcomes: PathOutcomes, started: floa
     return JSONResponse(build_response(req, outcomes, started)).body
 
 
+async def _await_own(computing: asyncio.Task) -> Optional[bytes]:
+    """The body of a run this request started, straight from its computation;
+    None when the board did not take it (cancelled, superseded, lost, failed):
+    the board then says how the run ended."""
+    try:
+        return await asyncio.shield(computing)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # noqa: BLE001 - the board knows the outcome
+        return None
+
+
 def _release(board, job_id: str, claimed: asyncio.Future) -> None:
     if claimed.cancelled() or claimed.exception() is not None:
         return
-    claim = claimed.result()
+    claim, _ = claimed.result()
     if claim.kind in (START, ATTACH):
         board.detach.remote(job_id, claim.run)
 
