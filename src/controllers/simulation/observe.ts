@@ -2,8 +2,9 @@
 // value. Reads the database only for a simulation that is neither finished,
 // refused, nor still in line for a slot on a full platform; reads the full
 // object from the API server only when its cached copy left part of the spec
-// out, the simulation is neither finished nor in line, and its platform is
-// usable. It resolves to a
+// out, the simulation is neither finished nor in line, its platform is
+// usable, and no result of this process's run waits to be stored. It
+// resolves to a
 // function that reads the in-memory executions: the caller calls it after its
 // own await, in the same synchronous stretch as decide() and apply()'s
 // reserve, so no other reconcile can take a slot in between.
@@ -60,8 +61,10 @@ export async function observe(
     return () => ({ ...base(cached), kind: "waiting" });
   }
   // Without a usable platform the run cannot start whatever the history
-  // holds: the cached spec is judged as it is, and nothing is read.
-  const needsFull = isStripped(cached) && limit !== undefined;
+  // holds: the cached spec is judged as it is, and nothing is read. Nor is
+  // it for a result that arrived: storing it needs no part of the spec.
+  const needsFull =
+    isStripped(cached) && limit !== undefined && !resultArrived(executions.get(runKey));
   const sim = needsFull ? await fullObject(deps.reader, cached) : cached;
   if (!sim) return () => ({ ...base(cached), kind: "outdated" });
   const admission = admit(specForAdmission(sim), platformObject);
@@ -147,9 +150,12 @@ interface RunsRead {
  */
 function resultToStore(execution: ExecutionSnapshot): RunsRead | undefined {
   const { row } = execution;
-  if (execution.outcome?.kind !== "ok" || !row) return undefined;
+  if (!row || !resultArrived(execution)) return undefined;
   return { rows: [row], version: { hash: row.requestHash } };
 }
+
+const resultArrived = (execution: ExecutionSnapshot | undefined) =>
+  execution?.outcome?.kind === "ok" && execution.row !== undefined;
 
 /** A run in memory reuses nothing: its rows, and its row's hash (or a new one). */
 async function readRuns(

@@ -23,17 +23,34 @@ describe("a simulation cached without its history", () => {
     expect(inputs.trader.history.pnl).toHaveLength(ENTRIES);
     expect(h.status(key)?.phase).toBe("Running");
 
+    // The result is stored without the history: no second GET.
     call?.settle({ kind: "ok", result: engineResult() });
     await flush();
     await h.reconcile(key);
     expect(h.status(key)?.phase).toBe("Succeeded");
-    expect(h.reader.gets).toHaveLength(2);
+    expect(h.store.rows[0]?.status).toBe("completed");
+    expect(h.store.rows[0]?.result).toEqual(engineResult());
+    expect(h.reader.gets).toHaveLength(1);
 
     // Finished: read from the cache alone, however often.
     await h.reconcile(key);
     await h.reconcile(key);
-    expect(h.reader.gets).toHaveLength(2);
+    expect(h.reader.gets).toHaveLength(1);
     expect(h.simulator.calls).toHaveLength(1);
+  });
+
+  it("is read again, in full, for the retry after a failed execution", async () => {
+    const h = harness();
+    const key = h.add("hist", { spec: historySpec(ENTRIES) });
+    await h.reconcile(key);
+    h.simulator.calls[0]?.settle({ kind: "failed", message: "worker died" });
+    await flush();
+    await h.reconcile(key);
+    expect(h.reader.gets).toEqual([key, key]);
+    h.clock.now = new Date(h.clock.now.getTime() + 600_000);
+    await h.reconcile(key);
+    expect(h.simulator.calls).toHaveLength(2);
+    expect(h.simulator.calls[1]?.request.trader.history?.pnl).toEqual(historyOf(ENTRIES));
   });
 
   it("waits for the watch when the API server already has a newer generation", async () => {
