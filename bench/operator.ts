@@ -154,6 +154,7 @@ async function measureBatch(
 ): Promise<Batch> {
   const finishedBefore = c.phases.count("Succeeded");
   const waitedBefore = c.phases.ever("Pending");
+  const publishedBefore = c.phases.ever("Running");
   const before = await simulationWrites();
   const cpuBefore = cpuSeconds(c.components);
   const countersBefore = counters(await c.operator.metrics());
@@ -173,6 +174,7 @@ async function measureBatch(
     cpu,
     succeeded: c.phases.count("Succeeded") - finishedBefore,
     waited: c.phases.ever("Pending") - waitedBefore,
+    published: c.phases.ever("Running") - publishedBefore,
     finalizedAtCreate,
     reconciles: countersAfter.reconciles - countersBefore.reconciles,
     gcSeconds: countersAfter.gcSeconds - countersBefore.gcSeconds,

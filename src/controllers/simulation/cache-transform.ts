@@ -41,10 +41,12 @@ export function isStripped(sim: SimulationObject): boolean {
 
 /**
  * The spec to admit: a stripped copy's history stands in as one trade. Used
- * only when no run can start (no usable platform): the outcome is then a
- * refusal either way, and an invalid history (which the CRD schema already
- * refuses at the API server) is reported once the platform is there and the
- * full object is read.
+ * only where no run can start: without a usable platform (the outcome is a
+ * refusal either way, and an invalid history, which the CRD schema already
+ * refuses at the API server, is reported once the platform is there and the
+ * full object is read), and while this process holds a run of the
+ * generation (admitted on the full object when it launched; no decision
+ * submits until it is released).
  */
 export function specForAdmission(sim: SimulationObject): unknown {
   if (!isStripped(sim)) return sim.spec;

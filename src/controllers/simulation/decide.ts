@@ -189,12 +189,11 @@ function assemble(
   const create: Action[] = created
     ? [{ type: "createRow", run: started ? { ...created, startedAt: started.at } : created }]
     : [];
+  const requeue = Math.min(run.requeueAfterMs ?? Infinity, run.quietMs ?? Infinity);
   return {
     actions: [...reserve, ...stale, ...create, ...rest.filter((a) => a !== started)],
-    status: statusOf(o, runStatusInput(run, row, o.now)),
-    ...(run.requeueAfterMs !== undefined
-      ? { requeueAfterMs: Math.max(1, Math.ceil(run.requeueAfterMs)) }
-      : {}),
+    ...(run.quietMs === undefined ? { status: statusOf(o, runStatusInput(run, row, o.now)) } : {}),
+    ...(requeue !== Infinity ? { requeueAfterMs: Math.max(1, Math.ceil(requeue)) } : {}),
   };
 }
 

@@ -3,8 +3,8 @@
 // refused, nor still in line for a slot on a full platform; reads the full
 // object from the API server only when its cached copy left part of the spec
 // out, the simulation is neither finished nor in line, its platform is
-// usable, and no result of this process's run waits to be stored. It
-// resolves to a
+// usable, and this process holds no run of the generation (in flight or its
+// outcome unstored). It resolves to a
 // function that reads the in-memory executions: the caller calls it after its
 // own await, in the same synchronous stretch as decide() and apply()'s
 // reserve, so no other reconcile can take a slot in between.
@@ -14,7 +14,13 @@ import { isStripped, specForAdmission } from "./cache-transform.ts";
 import { isActive, type Observation } from "./decide.ts";
 import { engineInputs, requestHash, runIdOf } from "./engine-request.ts";
 import type { ExecutionSnapshot, Executions } from "./executions.ts";
-import type { RunRow, SimulationReader, SimulationStore, SimulatorClient } from "./ports.ts";
+import {
+  RunChangedError,
+  type RunRow,
+  type SimulationReader,
+  type SimulationStore,
+  type SimulatorClient,
+} from "./ports.ts";
 import { isTerminal } from "./status.ts";
 
 export interface ObserveDeps {
@@ -62,9 +68,11 @@ export async function observe(
   }
   // Without a usable platform the run cannot start whatever the history
   // holds: the cached spec is judged as it is, and nothing is read. Nor is
-  // it for a result that arrived: storing it needs no part of the spec.
+  // it for a run this process launched and still holds (in flight, or its
+  // outcome not yet stored): it was admitted on the full object, and no
+  // decision submits while it is held.
   const needsFull =
-    isStripped(cached) && limit !== undefined && !resultArrived(executions.get(runKey));
+    isStripped(cached) && limit !== undefined && executions.get(runKey)?.row === undefined;
   const sim = needsFull ? await fullObject(deps.reader, cached) : cached;
   if (!sim) return () => ({ ...base(cached), kind: "outdated" });
   const admission = admit(specForAdmission(sim), platformObject);
@@ -107,7 +115,7 @@ async function observeRun(
   const { name: platform } = admission.platform;
   const execution = executions.get(runKey);
   const { rows, version, reusable } = execution
-    ? (resultToStore(execution) ?? (await readRuns(deps, sim, admission)))
+    ? (resultToStore(execution) ?? (await readRuns(deps, sim, admission, runKey)))
     : await readRunsAndReusable(deps, sim, admission);
 
   return () => {
@@ -150,21 +158,27 @@ interface RunsRead {
  */
 function resultToStore(execution: ExecutionSnapshot): RunsRead | undefined {
   const { row } = execution;
-  if (!row || !resultArrived(execution)) return undefined;
+  if (!row || execution.outcome?.kind !== "ok") return undefined;
   return { rows: [row], version: { hash: row.requestHash } };
 }
 
-const resultArrived = (execution: ExecutionSnapshot | undefined) =>
-  execution?.outcome?.kind === "ok" && execution.row !== undefined;
-
-/** A run in memory reuses nothing: its rows, and its row's hash (or a new one). */
+/**
+ * A run in memory reuses nothing: its rows, and its row's hash (or a new one).
+ * A new row needs the full spec: a cached copy without its history that finds
+ * its run's row gone forgets the row and is read in full on the next try.
+ */
 async function readRuns(
   deps: ObserveDeps,
   sim: SimulationObject,
   admission: Admitted,
+  runKey: string,
 ): Promise<RunsRead> {
   const rows = await deps.store.runsOf(sim.metadata.uid);
   const row = rows.find((r) => r.generation === sim.metadata.generation);
+  if (!row && isStripped(sim)) {
+    deps.executions.forgetRow(runKey);
+    throw new RunChangedError(`the row of run ${runKey} is gone; reading the simulation again`);
+  }
   const version = row ? { hash: row.requestHash } : await hashWithVersion(deps, admission);
   return { rows, version };
 }

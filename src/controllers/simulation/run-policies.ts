@@ -21,7 +21,19 @@ export interface RunDecision {
   readonly progress?: Progress;
   readonly actions: readonly Action[];
   readonly requeueAfterMs?: number;
+  /** Publish no status yet; decide again after this long (FIRST_STATUS_DELAY_MS). */
+  readonly quietMs?: number;
 }
+
+/**
+ * A new simulation's run publishes nothing for its first second: most small
+ * runs end sooner, and their one status write is the result (the Job
+ * controller batches the pod events behind a Job's status the same way, its
+ * syncJobBatchPeriod being 1 s). A run still going after that is published
+ * `Running`. Only a simulation with no status yet waits: a spec change, a
+ * retry or a run that waited in line replaces the status it has at once.
+ */
+export const FIRST_STATUS_DELAY_MS = 1000;
 
 export type RunObservation = ActiveObservation & { readonly row: RunRow };
 
@@ -235,6 +247,7 @@ function submit(o: RunObservation): RunDecision {
 function running(o: RunObservation, startedAt: Date | null): RunDecision {
   const left = deadlineLeftMs(o, startedAt);
   const progress = o.execution?.progress ? progressOf(o.execution.progress) : undefined;
+  const quiet = quietMs(o, startedAt);
   return {
     phase: "Running",
     reason: Reason.Running,
@@ -242,7 +255,15 @@ function running(o: RunObservation, startedAt: Date | null): RunDecision {
     actions: [],
     ...(progress ? { progress } : {}),
     ...(left !== undefined ? { requeueAfterMs: left } : {}),
+    ...(quiet !== undefined ? { quietMs: quiet } : {}),
   };
+}
+
+/** How long a run of a simulation with no status yet stays unpublished. */
+function quietMs(o: RunObservation, startedAt: Date | null): number | undefined {
+  if (o.sim.status?.observedGeneration !== undefined || startedAt === null) return undefined;
+  const left = startedAt.getTime() + FIRST_STATUS_DELAY_MS - o.now.getTime();
+  return left > 0 ? left : undefined;
 }
 
 /**

@@ -26,12 +26,20 @@ describe("decide: generations, admission, engine version, TTL, refusals", () => 
   it.each<{ name: string; given: Observation; want: Want }>([
     {
       name: "a new generation reserves, then writes its row already started, then launches",
-      given: active({ rows: [] }),
+      given: active({
+        sim: simulation({ generation: 2 }, { observedGeneration: 1, phase: "Succeeded" }),
+        rows: [],
+      }),
       want: {
         phase: "Running",
         reason: "Running",
         actions: ["reserve", "createRow", "launch"],
       },
+    },
+    {
+      name: "a new simulation's first run is launched the same way, its status held back",
+      given: active({ rows: [] }),
+      want: { actions: ["reserve", "createRow", "launch"], requeueAfterMs: 1000 },
     },
     {
       name: "defect 7: a new run over maxPathSteps is Failed/InvalidSpec naming both numbers, no row",

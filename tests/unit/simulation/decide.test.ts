@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { decide, type Observation } from "../../../src/controllers/simulation/decide.ts";
 import { runIdOf } from "../../../src/controllers/simulation/engine-request.ts";
-import { decideRun } from "../../../src/controllers/simulation/run-policies.ts";
+import {
+  decideRun,
+  FIRST_STATUS_DELAY_MS,
+} from "../../../src/controllers/simulation/run-policies.ts";
 import { assessmentSpec, engineResult } from "../../fixtures/simulations.ts";
 import {
   action,
@@ -10,6 +13,7 @@ import {
   ago,
   gate,
   NOW,
+  published,
   row,
   running,
   SUBMIT,
@@ -186,7 +190,10 @@ describe("decide: the run policies of one generation's row", () => {
     },
     {
       name: "a reusable row without a simulator result is not reused",
-      given: active({ reusable: row({ id: "job-0", status: "completed", result: { x: 1 } }) }),
+      given: active({
+        sim: published(),
+        reusable: row({ id: "job-0", status: "completed", result: { x: 1 } }),
+      }),
       want: { phase: "Running", reason: "Running", actions: SUBMIT },
     },
     {
@@ -207,8 +214,26 @@ describe("decide: the run policies of one generation's row", () => {
     },
     {
       name: "an open retry gate submits",
-      given: active({ gate: gate(NOW.getTime() - 1) }),
+      given: active({ sim: published(), gate: gate(NOW.getTime() - 1) }),
       want: { phase: "Running", reason: "Running", actions: SUBMIT },
+    },
+    {
+      name: "a new simulation is submitted and publishes nothing for its first second",
+      given: active(),
+      want: { actions: SUBMIT, requeueAfterMs: FIRST_STATUS_DELAY_MS },
+    },
+    {
+      name: "a new simulation's run in flight stays unpublished until its first second is up",
+      given: active({
+        rows: [row({ status: "running", startedAt: ago(0.4) })],
+        execution: running,
+      }),
+      want: { actions: [], requeueAfterMs: 600 },
+    },
+    {
+      name: "a new simulation's run in flight after its first second is published Running",
+      given: active({ rows: [row({ status: "running", startedAt: ago(1) })], execution: running }),
+      want: { phase: "Running", reason: "Running", actions: [] },
     },
     {
       name: "a full platform puts the run in line; the message has no count",
@@ -234,7 +259,7 @@ describe("decide: the run policies of one generation's row", () => {
 
 describe("decide: action details", () => {
   it("submits exactly reserve, markStarted(now), launch with the row's job id and seed", () => {
-    const d = decide(active());
+    const d = decide(active({ sim: published() }));
     expect(types(d)).toEqual(SUBMIT);
     expect(action(d, "markStarted")?.at).toEqual(NOW);
     expect(action(d, "launch")?.request).toMatchObject({ jobId: runIdOf(UID, 1), seed: 42 });

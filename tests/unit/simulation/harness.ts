@@ -10,6 +10,7 @@ import { simulationCacheTransform } from "../../../src/controllers/simulation/ca
 import { Executions } from "../../../src/controllers/simulation/executions.ts";
 import { createSimulationMetrics } from "../../../src/controllers/simulation/metrics.ts";
 import { createSimulationReconciler } from "../../../src/controllers/simulation/reconciler.ts";
+import { FIRST_STATUS_DELAY_MS } from "../../../src/controllers/simulation/run-policies.ts";
 import { FakeReader, FakeSimulator, FakeStore, FakeWriter } from "./fakes.ts";
 import { NOW, platformObject, simulation } from "./observations.ts";
 
@@ -60,6 +61,11 @@ export function harness(limits: object = {}) {
     /** The status last written for the object of `key`. */
     status(key: string) {
       return writer.byName.get(h.sim(key).metadata.name);
+    },
+    /** The requeue that publishes a new simulation's run once its first second is up. */
+    async firstSecondUp(key: string) {
+      clock.now = new Date(clock.now.getTime() + FIRST_STATUS_DELAY_MS);
+      return h.reconcile(key);
     },
     async reconcile(key: string) {
       try {

@@ -95,6 +95,10 @@ export function active(over: Partial<ActiveObservation> = {}): ActiveObservation
   };
 }
 
+/** A generation 1 whose status an earlier reconcile published (a wait, a retry). */
+export const published = (phase: "Pending" | "Running" = "Pending") =>
+  simulation({}, { observedGeneration: 1, phase });
+
 /** A simulation whose status says it finished at `completedAt`. */
 export function terminal(ttlSeconds: number | undefined, completedAt: Date): Observation {
   const status: SimulationStatus = {

@@ -49,6 +49,7 @@ describe("progress in status", () => {
     const h = harness();
     const key = h.add("long");
     await h.reconcile(key);
+    await h.firstSecondUp(key);
     expect(h.status(key)?.phase).toBe("Running");
     expect(h.status(key)?.progress).toBeUndefined();
     const jobId = runIdOf("u-long", 1);

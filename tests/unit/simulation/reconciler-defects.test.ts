@@ -89,7 +89,7 @@ describe("simulation reconciler: issue 9", () => {
     const key = h.add("a");
     await h.reconcile(key);
     h.platform = harness({ maxPaths: 10, maxPathSteps: 10 }).platform;
-    await h.reconcile(key);
+    await h.firstSecondUp(key);
     expect(h.status(key)?.phase).toBe("Running");
     h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
     await flush();
@@ -267,6 +267,8 @@ describe("simulation reconciler: issue 9", () => {
     const h = harness();
     const key = h.add("a");
     await h.reconcile(key);
+    const started = h.clock.now.toISOString();
+    await h.firstSecondUp(key);
     h.store.mode = "down";
     h.update(key, (s) => ({ ...s, metadata: { ...s.metadata, resourceVersion: "2" } }));
     await expect(h.reconcile(key)).rejects.toMatchObject({ reason: "DatabaseUnavailable" });
@@ -274,7 +276,7 @@ describe("simulation reconciler: issue 9", () => {
       phase: "Pending",
       jobId: runIdOf("u-a", 1),
       attempts: 1,
-      startTime: h.clock.now.toISOString(),
+      startTime: started,
     });
   });
 

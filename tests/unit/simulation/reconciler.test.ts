@@ -29,7 +29,12 @@ describe("simulation reconciler", () => {
   });
 
   it("adds its finalizer first, then runs in the same reconcile on the new resourceVersion", async () => {
-    h.update(key, (s) => ({ ...s, metadata: { ...s.metadata, finalizers: [] } }));
+    // Published Pending before (its platform was missing): the run's status is written at once.
+    h.update(key, (s) => ({
+      ...s,
+      metadata: { ...s.metadata, finalizers: [] },
+      status: { observedGeneration: 1, phase: "Pending" },
+    }));
     const before = h.sim(key).metadata.resourceVersion;
     await h.reconcile(key);
     expect(h.writer.finalizers).toEqual([[FINALIZER]]);
@@ -52,6 +57,11 @@ describe("simulation reconciler", () => {
     expect(h.simulator.calls.map((c) => [c.endpoint, c.request.jobId, c.request.seed])).toEqual([
       [ENDPOINT, JOB, 42],
     ]);
+    // A new simulation publishes nothing in its run's first second, then Running.
+    expect(h.writer.statuses).toHaveLength(0);
+    await h.reconcile(key);
+    expect(h.writer.statuses).toHaveLength(0);
+    await h.firstSecondUp(key);
     expect(h.status(key)).toMatchObject({ phase: "Running", jobId: JOB, attempts: 1 });
 
     await h.reconcile(key); // idempotent while running: no second call, no write
@@ -80,7 +90,28 @@ describe("simulation reconciler", () => {
     expect(h.simulator.calls).toHaveLength(1);
   });
 
+  it("a new simulation whose run ends within its first second has one status write, the result", async () => {
+    await h.reconcile(key);
+    const started = h.clock.now.toISOString();
+    later(h, 400);
+    h.simulator.calls[0]?.settle({ kind: "ok", result: engineResult() });
+    await flush();
+    await h.reconcile(key);
+    expect(h.writer.statuses).toHaveLength(1);
+    expect(h.status(key)).toMatchObject({
+      phase: "Succeeded",
+      jobId: JOB,
+      attempts: 1,
+      startTime: started,
+    });
+    const submitted = h.status(key)?.conditions?.find((c) => c.type === "Submitted");
+    expect(submitted?.status).toBe("True");
+    await h.firstSecondUp(key); // the requeue the launch asked for finds it finished
+    expect(h.writer.statuses).toHaveLength(1);
+  });
+
   it("a status conflict after the launch does not launch twice", async () => {
+    h.update(key, (s) => ({ ...s, status: { observedGeneration: 1, phase: "Pending" } }));
     h.writer.conflictOnce = true;
     await expect(h.reconcile(key)).rejects.toMatchObject({ code: 409 });
     expect(h.simulator.calls).toHaveLength(1);
@@ -160,8 +191,9 @@ describe("simulation reconciler", () => {
     h.simulator.version = "engine-2";
     const other = h.add("other");
     await h.reconcile(other);
-    expect(h.status(other)).toMatchObject({ phase: "Running" });
     expect(h.simulator.calls).toHaveLength(2);
+    await h.firstSecondUp(other);
+    expect(h.status(other)).toMatchObject({ phase: "Running" });
   });
 
   describe("reading the rows and a reusable result", () => {

@@ -3,6 +3,7 @@
 // submits a run, and only then.
 import { describe, expect, it } from "vitest";
 import { isStripped } from "../../../src/controllers/simulation/cache-transform.ts";
+import { RunChangedError } from "../../../src/controllers/simulation/ports.ts";
 import { engineResult, historyOf, historySpec } from "../../fixtures/simulations.ts";
 import { flush, harness } from "./harness.ts";
 
@@ -21,6 +22,7 @@ describe("a simulation cached without its history", () => {
     expect(call?.request.trader.history?.pnl).toEqual(historyOf(ENTRIES));
     const inputs = h.store.rows[0]?.inputData as { trader: { history: { pnl: number[] } } };
     expect(inputs.trader.history.pnl).toHaveLength(ENTRIES);
+    await h.firstSecondUp(key);
     expect(h.status(key)?.phase).toBe("Running");
 
     // The result is stored without the history: no second GET.
@@ -45,12 +47,36 @@ describe("a simulation cached without its history", () => {
     await h.reconcile(key);
     h.simulator.calls[0]?.settle({ kind: "failed", message: "worker died" });
     await flush();
-    await h.reconcile(key);
-    expect(h.reader.gets).toEqual([key, key]);
+    await h.reconcile(key); // records the failure: nothing submits, nothing is read
+    expect(h.reader.gets).toEqual([key]);
     h.clock.now = new Date(h.clock.now.getTime() + 600_000);
     await h.reconcile(key);
+    expect(h.reader.gets).toEqual([key, key]);
     expect(h.simulator.calls).toHaveLength(2);
     expect(h.simulator.calls[1]?.request.trader.history?.pnl).toEqual(historyOf(ENTRIES));
+  });
+
+  it("is not read again while its run is in flight: published Running from the cached copy", async () => {
+    const h = harness();
+    const key = h.add("hist", { spec: historySpec(ENTRIES) });
+    await h.reconcile(key);
+    await h.firstSecondUp(key);
+    await h.reconcile(key);
+    expect(h.status(key)?.phase).toBe("Running");
+    expect(h.reader.gets).toEqual([key]);
+    expect(h.simulator.calls).toHaveLength(1);
+  });
+
+  it("is read again in full when its run's row is gone while the run is in flight", async () => {
+    const h = harness();
+    const key = h.add("hist", { spec: historySpec(ENTRIES) });
+    await h.reconcile(key);
+    h.store.rows.length = 0; // deleted by hand
+    await expect(h.firstSecondUp(key)).rejects.toBeInstanceOf(RunChangedError);
+    await h.reconcile(key);
+    expect(h.reader.gets).toEqual([key, key]);
+    const inputs = h.store.rows[0]?.inputData as { trader: { history: { pnl: number[] } } };
+    expect(inputs.trader.history.pnl).toHaveLength(ENTRIES);
   });
 
   it("waits for the watch when the API server already has a newer generation", async () => {
