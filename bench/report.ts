@@ -187,7 +187,7 @@ export function printTargets(t: {
       [
         "the queued batch: writes per simulation",
         `${(operatorWrites(q.writes) / t.sims).toFixed(2)}`,
-        `${expectedWrites(t.sims, q).toFixed(2)}: Pending and Running for each that waited`,
+        `${expectedWrites(t.sims, q).toFixed(2)}: Pending for each that waited, Running for each published`,
       ],
     );
   }

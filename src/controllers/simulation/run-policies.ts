@@ -26,12 +26,14 @@ export interface RunDecision {
 }
 
 /**
- * A new simulation's run publishes nothing for its first second: most small
- * runs end sooner, and their one status write is the result (the Job
- * controller batches the pod events behind a Job's status the same way, its
- * syncJobBatchPeriod being 1 s). A run still going after that is published
- * `Running`. Only a simulation with no status yet waits: a spec change, a
- * retry or a run that waited in line replaces the status it has at once.
+ * A run publishes nothing for its first second: most small runs end sooner,
+ * and their one status write is the result (the Job controller batches the
+ * pod events behind a Job's status the same way, its syncJobBatchPeriod being
+ * 1 s). A run still going after that is published `Running`. It applies to
+ * a simulation with no status yet and to one `Pending` in this generation
+ * (it waited for a slot); a spec change replaces the status of the older
+ * generation at once, and so does a retry, whose first submission is older
+ * than a second.
  */
 export const FIRST_STATUS_DELAY_MS = 1000;
 
@@ -259,9 +261,13 @@ function running(o: RunObservation, startedAt: Date | null): RunDecision {
   };
 }
 
-/** How long a run of a simulation with no status yet stays unpublished. */
+/** How long a run stays unpublished (FIRST_STATUS_DELAY_MS). */
 function quietMs(o: RunObservation, startedAt: Date | null): number | undefined {
-  if (o.sim.status?.observedGeneration !== undefined || startedAt === null) return undefined;
+  const shown = o.sim.status;
+  const held =
+    shown?.observedGeneration === undefined ||
+    (shown.observedGeneration === o.sim.metadata.generation && shown.phase === "Pending");
+  if (!held || startedAt === null) return undefined;
   const left = startedAt.getTime() + FIRST_STATUS_DELAY_MS - o.now.getTime();
   return left > 0 ? left : undefined;
 }

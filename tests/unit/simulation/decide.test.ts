@@ -190,11 +190,8 @@ describe("decide: the run policies of one generation's row", () => {
     },
     {
       name: "a reusable row without a simulator result is not reused",
-      given: active({
-        sim: published(),
-        reusable: row({ id: "job-0", status: "completed", result: { x: 1 } }),
-      }),
-      want: { phase: "Running", reason: "Running", actions: SUBMIT },
+      given: active({ reusable: row({ id: "job-0", status: "completed", result: { x: 1 } }) }),
+      want: { actions: SUBMIT, requeueAfterMs: FIRST_STATUS_DELAY_MS },
     },
     {
       name: "an execution in flight is left alone",
@@ -214,8 +211,17 @@ describe("decide: the run policies of one generation's row", () => {
     },
     {
       name: "an open retry gate submits",
-      given: active({ sim: published(), gate: gate(NOW.getTime() - 1) }),
+      given: active({
+        sim: published(),
+        rows: [row({ attempts: 1, failures: 1, startedAt: ago(30) })],
+        gate: gate(NOW.getTime() - 1),
+      }),
       want: { phase: "Running", reason: "Running", actions: SUBMIT },
+    },
+    {
+      name: "a run that waited in line is submitted, still shown Pending for its first second",
+      given: active({ sim: published() }),
+      want: { actions: SUBMIT, requeueAfterMs: FIRST_STATUS_DELAY_MS },
     },
     {
       name: "a new simulation is submitted and publishes nothing for its first second",
@@ -259,12 +265,20 @@ describe("decide: the run policies of one generation's row", () => {
 
 describe("decide: action details", () => {
   it("submits exactly reserve, markStarted(now), launch with the row's job id and seed", () => {
-    const d = decide(active({ sim: published() }));
+    const d = decide(active());
     expect(types(d)).toEqual(SUBMIT);
     expect(action(d, "markStarted")?.at).toEqual(NOW);
     expect(action(d, "launch")?.request).toMatchObject({ jobId: runIdOf(UID, 1), seed: 42 });
-    expect(d.status).toMatchObject({ jobId: runIdOf(UID, 1), attempts: 1 });
-    expect(d.status?.startTime).toBe(NOW.toISOString());
+    expect(d.status).toBeUndefined();
+    expect(d.requeueAfterMs).toBe(FIRST_STATUS_DELAY_MS);
+    // The requeue a second later publishes the launched row.
+    const launched = action(d, "launch")?.row;
+    const second = new Date(NOW.getTime() + FIRST_STATUS_DELAY_MS);
+    const next = decide(
+      active({ now: second, rows: launched ? [launched] : [], execution: running }),
+    );
+    expect(next.status).toMatchObject({ phase: "Running", jobId: runIdOf(UID, 1), attempts: 1 });
+    expect(next.status?.startTime).toBe(NOW.toISOString());
   });
 
   it("defect 10: a resubmission keeps the first submission's startedAt", () => {

@@ -95,7 +95,7 @@ export function active(over: Partial<ActiveObservation> = {}): ActiveObservation
   };
 }
 
-/** A generation 1 whose status an earlier reconcile published (a wait, a retry). */
+/** A generation 1 an earlier reconcile published `Pending` (in line, or a retry). */
 export const published = (phase: "Pending" | "Running" = "Pending") =>
   simulation({}, { observedGeneration: 1, phase });
 

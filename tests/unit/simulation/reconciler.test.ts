@@ -29,11 +29,11 @@ describe("simulation reconciler", () => {
   });
 
   it("adds its finalizer first, then runs in the same reconcile on the new resourceVersion", async () => {
-    // Published Pending before (its platform was missing): the run's status is written at once.
+    // A spec change: the run's status replaces the older generation's at once.
     h.update(key, (s) => ({
       ...s,
-      metadata: { ...s.metadata, finalizers: [] },
-      status: { observedGeneration: 1, phase: "Pending" },
+      metadata: { ...s.metadata, finalizers: [], generation: 2 },
+      status: { observedGeneration: 1, phase: "Succeeded" },
     }));
     const before = h.sim(key).metadata.resourceVersion;
     await h.reconcile(key);
@@ -111,7 +111,12 @@ describe("simulation reconciler", () => {
   });
 
   it("a status conflict after the launch does not launch twice", async () => {
-    h.update(key, (s) => ({ ...s, status: { observedGeneration: 1, phase: "Pending" } }));
+    // A spec change: the run's status replaces the older generation's at once.
+    h.update(key, (s) => ({
+      ...s,
+      metadata: { ...s.metadata, generation: 2 },
+      status: { observedGeneration: 1, phase: "Succeeded" },
+    }));
     h.writer.conflictOnce = true;
     await expect(h.reconcile(key)).rejects.toMatchObject({ code: 409 });
     expect(h.simulator.calls).toHaveLength(1);
@@ -119,7 +124,7 @@ describe("simulation reconciler", () => {
     await h.reconcile(key);
     expect(h.simulator.calls).toHaveLength(1);
     expect(h.status(key)).toMatchObject({ phase: "Running", attempts: 1 });
-    expect(h.store.row(JOB)?.attempts).toBe(1);
+    expect(h.store.row(runIdOf("u-asm", 2))?.attempts).toBe(1);
   });
 
   it("a database failure after the reserve gives the slot back and launches nothing", async () => {
@@ -215,6 +220,13 @@ describe("simulation reconciler", () => {
       const { h, b } = await waiterWoken();
       await h.reconcile(b);
       expect(h.store.calls).toEqual(["runsWithReusable", "markStarted"]);
+      expect(h.simulator.calls).toHaveLength(2);
+      // It stays Pending in line for its run's first second, then is published Running.
+      expect(h.status(b)).toMatchObject({
+        phase: "Pending",
+        message: expect.stringMatching(/free slot/),
+      });
+      await h.firstSecondUp(b);
       expect(h.status(b)).toMatchObject({ phase: "Running" });
     });
 
@@ -242,6 +254,7 @@ describe("simulation reconciler", () => {
       h.simulator.versionDown = true;
       await h.reconcile(b);
       expect(h.store.calls).toEqual(["runsOf", "findReusable", "markStarted"]);
+      await h.firstSecondUp(b);
       expect(h.status(b)).toMatchObject({ phase: "Running" });
     });
 
