@@ -80,7 +80,7 @@ export function printEndToEnd(f: RunFigures): void {
   console.log(`writes while idle for 15 s: ${f.idle}`);
   if (e2e.queued) {
     console.log(
-      `the same number again on a platform with fewer slots, where most wait in line (Pending, then Running): ${e2e.queued.seconds.toFixed(1)} s, ${e2e.queued.rate.toFixed(2)} completed/s`,
+      `the same number again on a platform with fewer slots, where most wait in line (Pending first): ${e2e.queued.seconds.toFixed(1)} s, ${e2e.queued.rate.toFixed(2)} completed/s`,
     );
     printBatch(sims, e2e.queued);
   }
