@@ -15,7 +15,7 @@ import { createKubeRequester } from "../src/runtime/kube-request.ts";
 import { assessmentSpec } from "../tests/fixtures/simulations.ts";
 import { createNamespace, simulation, stack } from "../tests/integration/harness.ts";
 import { inParallel } from "./cache-memory.ts";
-import { type ComponentSelector, cpuDelta, cpuSeconds, sessionOfPidFile } from "./proc-cpu.ts";
+import { type ComponentSelector, cpuDelta, cpuSeconds, stackComponents } from "./proc-cpu.ts";
 
 const { values } = parseArgs({ options: { count: { type: "string", default: "1000" } } });
 const COUNT = Number(values.count);
@@ -24,10 +24,10 @@ const CONCURRENCY = 16;
 const kc = new KubeConfig();
 kc.loadFromFile(stack.kubeconfig);
 const request = createKubeRequester(kc);
-const dir = process.env.MC_STACK_DIR ?? "";
+const { apiserver, etcd } = stackComponents(process.pid);
 const components: Record<string, ComponentSelector> = {
-  apiserver: { session: sessionOfPidFile(`${dir}/apiserver.pid`) },
-  etcd: { session: sessionOfPidFile(`${dir}/etcd.pid`) },
+  apiserver,
+  etcd,
   client: { pid: process.pid },
 };
 

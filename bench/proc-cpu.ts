@@ -145,7 +145,7 @@ export function rayPart(name: string): string {
 }
 
 /** The local stack's components (hack/stack/env.sh's stack) and the operator process. */
-export function stackComponents(operatorPid: number): Record<string, ComponentSelector> {
+export function stackComponents(operatorPid: number) {
   const dir = process.env.MC_STACK_DIR ?? "";
   const pgPort = new URL(process.env.DATABASE_URL ?? "postgresql://x:1").port;
   return {
@@ -154,5 +154,5 @@ export function stackComponents(operatorPid: number): Record<string, ComponentSe
     etcd: { session: sessionOfPidFile(`${dir}/etcd.pid`) },
     postgres: { parent: postmasterPid(`${process.env.MC_PG_DIR ?? `/tmp/mcpg-${pgPort}`}/data`) },
     ray: { session: sessionOfPidFile(`${dir}/ray.pid`), partOf: rayPart },
-  };
+  } satisfies Record<string, ComponentSelector>;
 }

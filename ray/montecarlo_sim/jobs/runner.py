@@ -93,7 +93,9 @@ class JobRunner:
             inner.add_done_callback(lambda f: _release(board, req.job_id, f))
             raise
 
-    async def _claim_and_start(self, board, req: SimulationRequest, digest: str):
+    async def _claim_and_start(
+        self, board, req: SimulationRequest, digest: str
+    ) -> Tuple[Claim, Optional[asyncio.Task]]:
         claim = await board.claim.remote(req.job_id, digest, req.simulation.paths)
         return claim, self._start(board, req, claim.run) if claim.kind == START else None
 
@@ -171,9 +173,7 @@ async def _await_own(computing: asyncio.Task) -> Optional[bytes]:
     the board then says how the run ended."""
     try:
         return await asyncio.shield(computing)
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # noqa: BLE001 - the board knows the outcome
+    except Exception:  # noqa: BLE001 - the board knows the outcome (a cancel is not an Exception)
         return None
 
 
